@@ -1,0 +1,82 @@
+"""Who may see and change what. Every handler asks one of these helpers; none decides by itself."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+
+from app.i18n import _
+from app.tables import UNIT_ROLES, User
+from plans.tables import Field, Plan
+from tasks.tables import Task
+
+READ_ALL_ROLES = ("admin", "secretariat", "steering")
+
+
+def require_user(request: Request) -> User:
+    user = request.scope.get("user")
+    if user is None:
+        raise NotAuthorizedException(_("Please sign in."))
+    return user
+
+
+def can_read_unit(user: User, unit_id: int) -> bool:
+    """Issued plans are public documents: every signed-in account may read every plan."""
+    return user.active
+
+
+def can_write_unit(user: User, unit_id: int) -> bool:
+    """Only the unit's own focal points and head change its plan and tasks."""
+    return user.role in UNIT_ROLES and user.unit == unit_id
+
+
+def writable_unit_ids(user: User) -> list[int]:
+    return [user.unit] if user.role in UNIT_ROLES and user.unit else []
+
+
+def plan_scope(user: User):
+    """A where-clause for the plans listed for the user by default, or None for all of them."""
+    if user.role in READ_ALL_ROLES:
+        return None
+    return Plan.unit == (user.unit or -1)
+
+
+def _check(user: User, unit_id: int, write: bool) -> None:
+    if not can_read_unit(user, unit_id):
+        raise PermissionDeniedException(_("You may not see this unit's plan."))
+    if write and not can_write_unit(user, unit_id):
+        raise PermissionDeniedException(_("You may not change this unit's plan."))
+
+
+async def plan_for_user(request: Request, plan_id: int, write: bool = False) -> Plan:
+    user = require_user(request)
+    plan = await Plan.objects(Plan.unit).where(Plan.id == plan_id).first()
+    if plan is None:
+        raise NotFoundException(_("Not found."))
+    _check(user, plan.unit.id, write)
+    return plan
+
+
+async def field_for_user(request: Request, field_id: int, write: bool = False) -> Field:
+    user = require_user(request)
+    field = await Field.objects(Field.plan).where(Field.id == field_id).first()
+    if field is None:
+        raise NotFoundException(_("Not found."))
+    _check(user, field.plan.unit, write)
+    return field
+
+
+async def task_for_user(request: Request, task_id: int, write: bool = False) -> Task:
+    user = require_user(request)
+    row = await Task.select(Task.field.plan.unit.as_alias("unit_id")).where(Task.id == task_id).first()
+    if row is None:
+        raise NotFoundException(_("Not found."))
+    _check(user, row["unit_id"], write)
+    return await Task.objects().where(Task.id == task_id).first()
+
+
+def require_admin(request: Request) -> User:
+    user = require_user(request)
+    if user.role != "admin":
+        raise PermissionDeniedException(_("Only an administrator may manage accounts."))
+    return user

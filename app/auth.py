@@ -1,0 +1,98 @@
+"""Passwords, database-backed sessions, and the middleware that puts the user on the request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from app.i18n import normalize_locale, set_locale
+from app.tables import Session, User
+
+COOKIE = "parplan_session"
+LANG_COOKIE = "parplan_lang"
+SESSION_AGE = dt.timedelta(hours=12)
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def authenticate(email: str, password: str) -> User | None:
+    user = await User.objects().where(User.email == email.strip().lower()).first()
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        await user.save([User.password_hash])
+    return user
+
+
+async def start_session(user: User, now: dt.datetime) -> str:
+    """A new random token at every login, so a planted cookie is never promoted (no fixation)."""
+    token = secrets.token_urlsafe(32)
+    await Session.insert(Session(key=_digest(token), user=user.id, created_at=now, expires_at=now + SESSION_AGE))
+    return token
+
+
+async def end_session(token: str | None) -> None:
+    if token:
+        await Session.delete().where(Session.key == _digest(token))
+
+
+async def user_for_token(token: str | None, now: dt.datetime) -> User | None:
+    if not token:
+        return None
+    session = await Session.objects().where((Session.key == _digest(token)) & (Session.expires_at > now)).first()
+    if session is None:
+        return None
+    return await User.objects().where((User.id == session.user) & (User.active == True)).first()  # noqa: E712
+
+
+class AuthMiddleware(ASGIMiddleware):
+    """Loads the signed-in user (or None) and the request's language before any handler runs."""
+
+    exclude_path_pattern = ("^/static/",)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        cookies = _cookies(scope)
+        user = await user_for_token(cookies.get(COOKIE), dt.datetime.now(dt.timezone.utc))
+        scope["user"] = user
+        token = set_locale(user.language if user else normalize_locale(cookies.get(LANG_COOKIE)))
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            from app.i18n import _current
+
+            _current.reset(token)
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    from http.cookies import SimpleCookie
+
+    raw = b"; ".join(v for k, v in scope.get("headers", []) if k == b"cookie").decode("latin-1")
+    jar = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # a malformed cookie header means "no cookies", not a 500
+        return {}
+    return {k: m.value for k, m in jar.items()}

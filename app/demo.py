@@ -1,0 +1,145 @@
+"""The demo province: units in two ranking blocks, their 2024 plans at varied progress, one account per role.
+
+Loading is idempotent: what exists already is left as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from app.auth import hash_password
+from app.demo_data import STP_2024, STP_DOC
+from app.tables import Unit, User
+from plans.actions import existing_plan, save_parsed_plan
+from plans.rules import guess_component, parse_deadline
+from plans.spreadsheet import ParsedField, ParsedPlan, ParsedTask
+from tasks.actions import change_task
+from tasks.tables import Task
+
+DEMO_PASSWORD = "demo-parplan-2024"
+YEAR = 2024
+DEPARTMENTS_BLOCK = "Khối sở, ban, ngành"
+COMMUNES_BLOCK = "Khối xã, phường"
+
+DEPARTMENTS = [
+    ("STP", "Sở Tư pháp"), ("SNV", "Sở Nội vụ"), ("VP", "Văn phòng UBND tỉnh"), ("STC", "Sở Tài chính"),
+    ("SCT", "Sở Công Thương"), ("SNNMT", "Sở Nông nghiệp và Môi trường"), ("SXD", "Sở Xây dựng"),
+    ("SKHCN", "Sở Khoa học và Công nghệ"), ("SGDDT", "Sở Giáo dục và Đào tạo"), ("SYT", "Sở Y tế"),
+    ("SVHTTDL", "Sở Văn hóa, Thể thao và Du lịch"), ("TTT", "Thanh tra tỉnh"),
+]
+COMMUNES = [
+    ("XGN", "Phường Gia Nghĩa"), ("XNT", "Phường Nam Gia Nghĩa"), ("XDS", "Xã Đắk Song"), ("XDM", "Xã Đắk Mil"),
+    ("XKN", "Xã Krông Nô"), ("XCJ", "Xã Cư Jút"), ("XTD", "Xã Tuy Đức"), ("XDR", "Xã Đắk R'lấp"),
+    ("XQS", "Xã Quảng Sơn"),
+]
+# Sở Tư pháp's two tasks not done at the 2024 inspection (26/28): V.3 and VII.3.
+STP_OPEN = {("V", "3"), ("VII", "3")}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    role: str
+    unit: str | None
+    name: str
+
+
+ACCOUNTS = [
+    DemoAccount("admin@demo.parplan.vn", "admin", None, "Quản trị hệ thống"),
+    DemoAccount("cchc@demo.parplan.vn", "secretariat", "SNV", "Phòng CCHC, Sở Nội vụ"),
+    DemoAccount("bcd@demo.parplan.vn", "steering", None, "Ban Chỉ đạo CCHC tỉnh"),
+    DemoAccount("giamdoc.stp@demo.parplan.vn", "unit_head", "STP", "Giám đốc Sở Tư pháp"),
+    DemoAccount("daumoi.stp@demo.parplan.vn", "focal_point", "STP", "Đầu mối CCHC Sở Tư pháp"),
+    DemoAccount("daumoi.sct@demo.parplan.vn", "focal_point", "SCT", "Đầu mối CCHC Sở Công Thương"),
+]
+
+
+def _roman(n: int) -> str:
+    from plans.rules import int_to_roman
+
+    return int_to_roman(n)
+
+
+def stp_plan() -> ParsedPlan:
+    fields = []
+    for name, tasks in STP_2024:
+        parsed = [ParsedTask(number=n, content=c, lead=lead, partners=p, output=o, note="",
+                             due=parse_deadline(d, YEAR), due_text=d, row=0) for n, c, lead, p, d, o in tasks]
+        fields.append(ParsedField(name=name, component=guess_component(name), tasks=parsed, row=0))
+    return ParsedPlan(year=YEAR, title=f"Kế hoạch cải cách hành chính năm {YEAR}", doc_number=STP_DOC[0],
+                      doc_date=dt.date.fromisoformat(STP_DOC[1]), fields=fields)
+
+
+def unit_plan(code: str, name: str, rng: random.Random) -> ParsedPlan:
+    """Another unit's plan: the same seven fields with a varied subset of tasks, worded for that unit."""
+    base = stp_plan()
+    for f in base.fields:
+        keep = [t for t in f.tasks if rng.random() < 0.8] or f.tasks[:1]
+        for i, t in enumerate(keep, start=1):
+            t.number, t.content = str(i), t.content.replace("Sở Tư pháp", name).replace("của Sở", f"của {name}")
+        f.tasks = keep
+    base.doc_number = f"{rng.randint(5, 40)}/KH-{code}"
+    base.doc_date = dt.date(YEAR, 1, rng.randint(5, 31))
+    return base
+
+
+async def _units() -> dict[str, Unit]:
+    units = {}
+    for block, kind, rows in ((DEPARTMENTS_BLOCK, "department", DEPARTMENTS), (COMMUNES_BLOCK, "commune", COMMUNES)):
+        for code, name in rows:
+            unit = await Unit.objects().where(Unit.code == code).first()
+            if unit is None:
+                unit = Unit(code=code, name=name, kind=kind, block=block)
+                await unit.save()
+            units[code] = unit
+    return units
+
+
+async def _progress(plan_id: int, target: float, rng: random.Random, open_tasks: set[tuple[str, str]],
+                    actor: User, now: dt.datetime) -> None:
+    """Move a fresh plan's tasks to a believable state: most done (a few late), some running, maybe one cancelled."""
+    tasks = await Task.objects(Task.field).where(Task.field.plan == plan_id).order_by(Task.due_date)
+    for task in tasks:
+        key = (_roman(task.field.position), task.number)
+        if open_tasks:
+            done = key not in open_tasks
+        else:
+            done = rng.random() < target
+        if done:
+            late = not open_tasks and rng.random() < 0.12
+            completed = task.due_date + dt.timedelta(days=rng.randint(3, 25) if late else -rng.randint(0, 20))
+            values = {"status": "done", "completed_on": completed, "progress": 100}
+        elif not open_tasks and rng.random() < 0.05:
+            values = {"status": "cancelled", "cancel_reason": "Điều chỉnh theo Kế hoạch sửa đổi"}
+        else:
+            values = {"status": "in_progress", "progress": rng.choice([20, 40, 60, 80])}
+        task.field = task.field.id
+        await change_task(task, values, actor, now)
+
+
+async def load(now: dt.datetime) -> list[tuple[DemoAccount, bool]]:
+    """Create what is missing; return the demo accounts with whether each was created now."""
+    units = await _units()
+    accounts = []
+    for acc in ACCOUNTS:
+        user = await User.objects().where(User.email == acc.email).first()
+        if user is None:
+            unit_id = units[acc.unit].id if acc.unit else None
+            user = User(email=acc.email, full_name=acc.name, role=acc.role, unit=unit_id,
+                        password_hash=hash_password(DEMO_PASSWORD), language="vi")
+            await user.save()
+        accounts.append((acc, user))
+    focal = {a.unit: u for a, u in accounts if a.role == "focal_point"}
+    secretariat = next(u for a, u in accounts if a.role == "secretariat")
+    for code, unit in units.items():
+        if await existing_plan(unit.id, YEAR):
+            continue
+        rng = random.Random(f"parplan-demo-{code}")
+        parsed = stp_plan() if code == "STP" else unit_plan(code, unit.name, rng)
+        actor = focal.get(code, secretariat)
+        async with Task._meta.db.transaction():
+            plan = await save_parsed_plan(parsed, unit, actor, now)
+            await _progress(plan.id, rng.uniform(0.45, 1.0), rng, STP_OPEN if code == "STP" else set(), actor, now)
+    return [(a, True) for a, _ in accounts]

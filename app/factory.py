@@ -1,0 +1,84 @@
+"""create_app(): settings, templates, middleware, routes and error pages, nothing else."""
+
+from __future__ import annotations
+
+from litestar import Litestar, MediaType, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from app import web
+from app.auth import AuthMiddleware
+from app.i18n import _
+from app.settings import get_settings
+from app.templating import ROOT, make_environment
+from plans import routes as plan_routes
+from tasks import routes as task_routes
+
+HTMX_DIST = ROOT / "node_modules" / "htmx.org" / "dist"
+
+
+class AssetsMissing(RuntimeError):
+    pass
+
+
+def _static_routers():
+    if not (HTMX_DIST / "htmx.min.js").exists():
+        raise AssetsMissing("htmx is not installed: run `npm ci` in the project folder first")
+    return [
+        create_static_files_router(path="/static/vendor", directories=[HTMX_DIST], include_in_schema=False),
+        create_static_files_router(path="/static", directories=[ROOT / "app" / "static"], include_in_schema=False),
+    ]
+
+
+def _error_page(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, NotAuthorizedException) and request.method == "GET":
+        return Redirect(f"/login?next={request.url.path}", status_code=303)
+    status = exc.status_code
+    if request.headers.get("hx-request"):
+        return Response(exc.detail, status_code=status, media_type=MediaType.TEXT)
+    titles = {401: _("Please sign in."), 403: _("Access refused"), 404: _("Not found."), 413: _("File too large")}
+    return Template("errors/error.html", status_code=status,
+                    context={"title": titles.get(status, _("Error")), "detail": exc.detail, "status": status})
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return _error_page(request, exc)
+    request.logger.exception("unhandled error")
+    return Template("errors/error.html", status_code=500,
+                    context={"title": _("Something went wrong"), "detail": _("Please try again."), "status": 500})
+
+
+async def _open_pool() -> None:
+    from piccolo.engine import engine_finder
+
+    await engine_finder().start_connection_pool()
+
+
+async def _close_pool() -> None:
+    from piccolo.engine import engine_finder
+
+    await engine_finder().close_connection_pool()
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    # A PostgreSQL pool belongs to the server's event loop; the in-process test client turns it off.
+    pooled = settings.is_postgres and settings.db_pool
+    return Litestar(
+        on_startup=[_open_pool] if pooled else [],
+        on_shutdown=[_close_pool] if pooled else [],
+        route_handlers=[*web.ROUTES, *plan_routes.ROUTES, *task_routes.ROUTES, *_static_routers()],
+        middleware=[AuthMiddleware()],
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
+                               cookie_name="parplan_csrf", cookie_samesite="lax", exclude=["/static", "/healthz"]),
+        exception_handlers={HTTPException: _error_page, Exception: _server_error},
+        debug=settings.debug,
+    )

@@ -1,0 +1,98 @@
+"""Settings, read once from the environment and strict about what they accept."""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class SettingsError(RuntimeError):
+    """A setting in the environment that parplan cannot use."""
+
+
+KNOWN = {
+    "DATABASE_URL", "REDIS_URL", "PARPLAN_EVIDENCE_DIR", "PARPLAN_OUTBOX_DIR", "PARPLAN_SECRET_KEY",
+    "PARPLAN_DEBUG", "PARPLAN_SECURE_COOKIES", "PARPLAN_DB_POOL", "PARPLAN_VAR_DIR",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    evidence_dir: Path
+    outbox_dir: Path
+    secret_key: str
+    debug: bool
+    secure_cookies: bool
+    db_pool: bool
+    var_dir: Path
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true"):
+        return True
+    if raw.lower() in ("0", "false"):
+        return False
+    raise SettingsError(f"{name}={raw!r}: use true or false (or 1 / 0)")
+
+
+def _database_url(var_dir: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'parplan.sqlite3'}"
+    scheme = urlsplit(url).scheme
+    if scheme not in ("sqlite", "postgresql", "postgres"):
+        raise SettingsError(f"DATABASE_URL: unsupported scheme {scheme!r} (use sqlite:///PATH or postgresql://…)")
+    return url
+
+
+def _secret_key(var_dir: Path) -> str:
+    key = os.environ.get("PARPLAN_SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise SettingsError("PARPLAN_SECRET_KEY must be at least 32 characters")
+        return key
+    # No key given: keep one beside the local database so every process on this machine agrees.
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load() -> Settings:
+    var_dir = Path(os.environ.get("PARPLAN_VAR_DIR") or "var").resolve()
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    if urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(f"REDIS_URL: unsupported scheme in {redis_url!r}")
+    return Settings(
+        database_url=_database_url(var_dir),
+        redis_url=redis_url,
+        evidence_dir=Path(os.environ.get("PARPLAN_EVIDENCE_DIR") or var_dir / "evidence").resolve(),
+        outbox_dir=Path(os.environ.get("PARPLAN_OUTBOX_DIR") or var_dir / "outbox").resolve(),
+        secret_key=_secret_key(var_dir),
+        debug=_bool("PARPLAN_DEBUG", False),
+        secure_cookies=_bool("PARPLAN_SECURE_COOKIES", False),
+        db_pool=_bool("PARPLAN_DB_POOL", True),
+        var_dir=var_dir,
+    )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return load()

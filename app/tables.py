@@ -1,0 +1,46 @@
+from piccolo.columns import OnDelete, Boolean, Date, ForeignKey, Timestamptz, Varchar
+from piccolo.columns.readable import Readable
+from piccolo.table import Table
+
+UNIT_KINDS = ("department", "commune", "district", "ministry", "other")
+ROLES = ("admin", "secretariat", "steering", "unit_head", "focal_point")
+UNIT_ROLES = ("unit_head", "focal_point")
+
+
+class Unit(Table):
+    """A department (sở, ban, ngành), commune, district (before 2025) or ministry."""
+
+    code = Varchar(length=32, unique=True)
+    name = Varchar(length=255)
+    kind = Varchar(length=16, default="department")
+    block = Varchar(length=128, default="", index=True)  # ranking block (khối)
+    parent = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
+    effective_from = Date(null=True, default=None)
+    effective_to = Date(null=True, default=None)
+    successor = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
+
+    @classmethod
+    def get_readable(cls):
+        return Readable(template="%s", columns=[cls.name])
+
+
+class User(Table, tablename="parplan_user"):
+    email = Varchar(length=255, unique=True)
+    full_name = Varchar(length=255, default="")
+    password_hash = Varchar(length=255, default="")
+    role = Varchar(length=16)
+    unit = ForeignKey(Unit, null=True, on_delete=OnDelete.restrict)
+    active = Boolean(default=True)
+    language = Varchar(length=2, default="vi")
+
+
+class Session(Table, tablename="parplan_session"):
+    """A login. Kept in the database so any app process can serve any request.
+
+    Only the SHA-256 of the cookie's token is stored: a copy of the table opens no session.
+    """
+
+    key = Varchar(length=64, unique=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    created_at = Timestamptz()
+    expires_at = Timestamptz(index=True)

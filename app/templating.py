@@ -1,0 +1,31 @@
+"""The Jinja environment: gettext in the active locale and Vietnamese-first filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from app import i18n
+from plans.rules import int_to_roman
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+
+
+def _gettext(message: str) -> str:
+    return i18n.translations(i18n.get_locale()).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return i18n.translations(i18n.get_locale()).ngettext(singular, plural, n)
+
+
+def make_environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(date=i18n.format_date, number=i18n.format_number, percent=i18n.format_percent,
+                       roman=int_to_roman)
+    env.globals.update(get_locale=i18n.get_locale, LOCALES=i18n.LOCALES)
+    return env

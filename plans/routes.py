@@ -1,0 +1,219 @@
+"""Plan pages: thin handlers — check access, run one action, render."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
+from litestar.plugins.htmx import HTMXTemplate
+from litestar.response import Redirect, Template
+
+from app import access, clock
+from app.i18n import N_, _
+from app.settings import get_settings
+from app.tables import Unit
+from plans import actions, forms, queries
+from plans.rules import guess_component
+from plans.spreadsheet import SpreadsheetError, read_plan
+from plans.spreadsheet_write import write_plan
+from plans.tables import Plan
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_SPREADSHEET = 10 * 1024 * 1024
+Form = URLEncodedBody[dict[str, str]]
+
+COMPONENTS = {
+    1: N_("Steering and direction"), 2: N_("Institutional reform"), 3: N_("Administrative procedure reform"),
+    4: N_("Organisational reform"), 5: N_("Civil service reform"), 6: N_("Public finance reform"),
+    7: N_("E-government and digital government"), 8: N_("Impact on people and development"),
+}
+
+
+async def _writable_units(request: Request) -> list[dict[str, Any]]:
+    ids = access.writable_unit_ids(access.require_user(request))
+    return await Unit.select(Unit.id, Unit.code, Unit.name).where(Unit.id.is_in(ids)) if ids else []
+
+
+@get("/plans")
+async def plan_list(request: Request, year: FromQuery[int | None] = None, all: FromQuery[bool] = False) -> Template:
+    user = access.require_user(request)
+    where = None if all else access.plan_scope(user)
+    return Template("plans/list.html", context={
+        "plans": await queries.plan_rows(where, year, clock.today()), "years": await queries.plan_years(where),
+        "year": year, "all": all, "units": await _writable_units(request)})
+
+
+async def _detail_context(request: Request, plan_id: int, **extra: Any) -> dict[str, Any]:
+    plan = await access.plan_for_user(request, plan_id)
+    view = await queries.plan_view(plan_id, clock.today())
+    writable = access.can_write_unit(access.require_user(request), plan.unit.id)
+    return {"view": view, "writable": writable, "components": COMPONENTS, "field_errors": {},
+            "field_values": {}, "task_errors": {}, "task_values": {}, "open_field": None, **extra}
+
+
+@get("/plans/{plan_id:int}")
+async def plan_detail(request: Request, plan_id: FromPath[int]) -> Template:
+    return Template("plans/detail.html", context=await _detail_context(request, plan_id))
+
+
+@get("/plans/new")
+async def plan_new(request: Request) -> Template:
+    units = await _writable_units(request)
+    if not units:
+        raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
+    return Template("plans/new.html", context={"units": units, "values": {"year": clock.today().year}, "errors": {}})
+
+
+@post("/plans")
+async def plan_create(request: Request, data: Form) -> Response:
+    units = await _writable_units(request)
+    values, errors = forms.plan_form(data, [u["id"] for u in units])
+    if not errors and (found := await actions.existing_plan(values["unit"], values["year"])):
+        errors["year"] = _("This unit already has a plan for %(year)s.", year=found.year)
+    if errors:
+        return Template("plans/new.html", status_code=400, context={"units": units, "values": values, "errors": errors})
+    plan = Plan(**values, status="draft")
+    await plan.save()
+    return Redirect(f"/plans/{plan.id}", status_code=303)
+
+
+@post("/plans/{plan_id:int}/fields")
+async def field_create(request: Request, plan_id: FromPath[int], data: Form) -> Response:
+    plan = await access.plan_for_user(request, plan_id, write=True)
+    values, errors = forms.field_form(data)
+    if not errors:
+        if values["component"] is None:
+            values["component"] = guess_component(values["name"])
+        await actions.add_field(plan, values["name"], values["component"])
+    context = await _detail_context(request, plan_id, field_errors=errors, field_values=values if errors else {})
+    if request.htmx:
+        return HTMXTemplate(template_name="plans/_fields.html", context=context)
+    if errors:
+        return Template("plans/detail.html", status_code=400, context=context)
+    return Redirect(f"/plans/{plan_id}", status_code=303)
+
+
+@post("/fields/{field_id:int}/tasks")
+async def task_create(request: Request, field_id: FromPath[int], data: Form) -> Response:
+    field = await access.field_for_user(request, field_id, write=True)
+    values, errors = forms.task_form(data, field.plan.year)
+    if not errors:
+        await actions.add_task(field, values, access.require_user(request), clock.now())
+    context = await _detail_context(request, field.plan.id, open_field=field_id if errors else None,
+                                    task_errors=errors, task_values=values if errors else {})
+    if request.htmx:
+        return HTMXTemplate(template_name="plans/_fields.html", context=context)
+    if errors:
+        return Template("plans/detail.html", status_code=400, context=context)
+    return Redirect(f"/plans/{field.plan.id}", status_code=303)
+
+
+@get("/plans/{plan_id:int}/export.xlsx")
+async def plan_export(request: Request, plan_id: FromPath[int]) -> Response:
+    await access.plan_for_user(request, plan_id)
+    view = await queries.plan_view(plan_id, clock.today())
+    body = write_plan(queries.as_parsed(view), view.plan["unit_name"])
+    name = f"ke-hoach-cchc-{view.plan['year']}-{view.plan['unit_code']}.xlsx"
+    return Response(body, media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=\"{name.encode('ascii', 'replace').decode()}\"; "
+                               f"filename*=UTF-8''{quote(name)}"})
+
+
+def _import_dir():
+    path = get_settings().var_dir / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@get("/plans/import")
+async def import_page(request: Request) -> Template:
+    units = await _writable_units(request)
+    if not units:
+        raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
+    return Template("plans/import.html", context={"units": units, "errors": {}, "values": {}})
+
+
+@post("/plans/import", request_max_body_size=MAX_SPREADSHEET + 65536)
+async def import_preview(request: Request, data: MultipartBody[dict[str, Any]]) -> Template:
+    """Read the file and show what would be saved, or every error; nothing is written to the plan yet."""
+    units = await _writable_units(request)
+    values = {k: v for k, v in data.items() if isinstance(v, str)}
+    errors: dict[str, str] = {}
+    unit_id = _unit_choice(values.get("unit"), units, errors)
+    year = _optional_year(values.get("year"), errors)
+    upload = data.get("file")
+    content = await upload.read() if isinstance(upload, UploadFile) else b""
+    if not content:
+        errors["file"] = _("Choose an .xlsx file.")
+    elif len(content) > MAX_SPREADSHEET:
+        errors["file"] = _("The file is larger than 10 MB.")
+    if errors:
+        return Template("plans/import.html", status_code=400, context={"units": units, "errors": errors, "values": values})
+    digest = hashlib.sha256(content).hexdigest()
+    (_import_dir() / f"{digest}.xlsx").write_bytes(content)
+    return Template("plans/import_preview.html", context=await _preview(digest, unit_id, year, units))
+
+
+async def _preview(digest: str, unit_id: int, year: int | None, units: list[dict[str, Any]]) -> dict[str, Any]:
+    context: dict[str, Any] = {"digest": digest, "unit": next(u for u in units if u["id"] == unit_id),
+                               "year": year or "", "parsed": None, "sheet_errors": [], "existing": None}
+    try:
+        context["parsed"] = read_plan(_import_dir() / f"{digest}.xlsx", year=year)
+        context["existing"] = await actions.existing_plan(unit_id, context["parsed"].year)
+    except SpreadsheetError as exc:
+        context["sheet_errors"] = exc.errors
+    return context
+
+
+@post("/plans/import/confirm")
+async def import_confirm(request: Request, data: Form) -> Response:
+    units = await _writable_units(request)
+    errors: dict[str, str] = {}
+    unit_id = _unit_choice(data.get("unit"), units, errors)
+    year = _optional_year(data.get("year"), errors)
+    digest = data.get("digest", "")
+    if errors or not re.fullmatch(r"[0-9a-f]{64}", digest) or not (_import_dir() / f"{digest}.xlsx").exists():
+        raise NotFoundException(_("The uploaded file is no longer available; upload it again."))
+    context = await _preview(digest, unit_id, year, units)
+    if context["sheet_errors"] or context["existing"]:
+        return Template("plans/import_preview.html", status_code=400, context=context)
+    unit = await Unit.objects().where(Unit.id == unit_id).first()
+    try:
+        plan = await actions.save_parsed_plan(context["parsed"], unit, access.require_user(request), clock.now())
+    except actions.PlanExists as exc:  # another request saved the same plan a moment ago
+        return Template("plans/import_preview.html", status_code=400, context={**context, "existing": exc.plan})
+    (_import_dir() / f"{digest}.xlsx").unlink(missing_ok=True)
+    return Redirect(f"/plans/{plan.id}", status_code=303)
+
+
+def _unit_choice(raw: str | None, units: list[dict[str, Any]], errors: dict[str, str]) -> int:
+    ids = [u["id"] for u in units]
+    try:
+        unit_id = int(raw) if raw else (ids[0] if len(ids) == 1 else 0)
+    except ValueError:
+        unit_id = 0
+    if unit_id not in ids:
+        if not ids:
+            raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
+        errors["unit"] = _("Choose your unit.")
+    return unit_id
+
+
+def _optional_year(raw: str | None, errors: dict[str, str]) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    errors["year"] = _("Enter a year between 2000 and 2100.")
+    return None
+
+
+ROUTES = [plan_list, plan_detail, plan_new, plan_create, field_create, task_create, plan_export,
+          import_page, import_preview, import_confirm]

@@ -1,0 +1,137 @@
+"""Pure rules about plans: reading deadlines as written in real plans.
+
+Nothing here reads the clock or the database; the plan year is passed in.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+
+from app.i18n import _
+
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
+         "xi": 11, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15}
+
+
+class DeadlineError(ValueError):
+    """A deadline text that cannot be read; the message is user-facing."""
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics (đ -> d) and squeeze spaces: 'Quý II' -> 'quy ii'."""
+    text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def end_of_month(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def end_of_quarter(year: int, quarter: int) -> dt.date:
+    return end_of_month(year, quarter * 3)
+
+
+_YEAR = r"(?:\s*[/\-.]\s*(?:nam\s*)?(\d{4})|\s+(?:nam\s+)?(\d{4}))?"
+_DATE = re.compile(r"^(?:(?:truoc|den|han|cham nhat|hoan thanh)\s+)*(?:ngay\s+)?"
+                   r"(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{4}))?$")
+_MONTH = re.compile(r"^(?:(?:truoc|trong)\s+)?thang\s+(\d{1,2})" + _YEAR + "$")
+_QUARTER = re.compile(r"^(?:(?:truoc|trong)\s+)?quy\s+([ivx]+|\d)" + _YEAR + "$")
+_YEAR_ONLY = re.compile(r"^(?:trong\s+)?nam\s+(\d{4})$")
+_HALF = re.compile(r"^(6|9) thang (dau|cuoi) nam" + _YEAR + "$")
+ONGOING = {"thuong xuyen", "ca nam", "hang nam", "trong nam", "dinh ky", "lien tuc", "hang thang", "hang quy"}
+
+
+def parse_deadline(value: object, plan_year: int) -> dt.date:
+    """Turn a deadline as written in a plan into the date it falls due.
+
+    The year comes from the text when it has one, otherwise from the plan; ongoing tasks
+    ('Thường xuyên', 'Cả năm') fall due at the end of the plan year; months and quarters
+    on their last day. Anything else raises DeadlineError rather than guessing.
+    """
+    if isinstance(value, dt.datetime):
+        return _in_plan_years(value.date(), plan_year)
+    if isinstance(value, dt.date):
+        return _in_plan_years(value, plan_year)
+    text = fold(value or "").rstrip(" .;")
+    if not text:
+        raise DeadlineError(_("The deadline is empty."))
+    if text in ONGOING or re.fullmatch(r"(?:thuong xuyen|ca nam)\s*,?\s*(?:nam\s+)?(\d{4})?", text):
+        return dt.date(_year(re.findall(r"\d{4}", text), plan_year), 12, 31)
+    if m := _DATE.match(text):
+        day, month, year = int(m[1]), int(m[2]), int(m[3]) if m[3] else plan_year
+        try:
+            return _in_plan_years(dt.date(year, month, day), plan_year)
+        except ValueError:
+            raise DeadlineError(_("%(text)s is not a real date.", text=str(value).strip())) from None
+    if m := _MONTH.match(text):
+        month = int(m[1])
+        if not 1 <= month <= 12:
+            raise DeadlineError(_("There is no month %(month)s.", month=month))
+        return _in_plan_years(end_of_month(_year([m[2], m[3]], plan_year), month), plan_year)
+    if m := _QUARTER.match(text):
+        quarter = ROMAN.get(m[1]) or (int(m[1]) if m[1].isdigit() else 0)
+        if not 1 <= quarter <= 4:
+            raise DeadlineError(_("There is no quarter %(quarter)s.", quarter=m[1].upper()))
+        return _in_plan_years(end_of_quarter(_year([m[2], m[3]], plan_year), quarter), plan_year)
+    if m := _HALF.match(text):
+        months = int(m[1])
+        month = months if m[2] == "dau" else 12
+        return _in_plan_years(end_of_month(_year([m[3], m[4]], plan_year), month), plan_year)
+    if m := _YEAR_ONLY.match(text):
+        return _in_plan_years(dt.date(int(m[1]), 12, 31), plan_year)
+    raise DeadlineError(_("Cannot read the deadline “%(text)s”; write e.g. “Tháng 6/2024”, "
+                          "“Quý II/2024”, “Trước ngày 15/12/2024” or “Thường xuyên”.",
+                          text=str(value).strip()))
+
+
+def _year(candidates: list[str | None], plan_year: int) -> int:
+    for c in candidates:
+        if c:
+            return int(c)
+    return plan_year
+
+
+def _in_plan_years(due: dt.date, plan_year: int) -> dt.date:
+    # A plan may reach into January of the next year (the annual report), never backwards.
+    if due.year < plan_year or due.year > plan_year + 1:
+        raise DeadlineError(_("The deadline %(date)s is outside the plan year %(year)s.",
+                              date=due.strftime("%d/%m/%Y"), year=plan_year))
+    return due
+
+
+def roman_to_int(text: str) -> int | None:
+    return ROMAN.get(fold(text).rstrip("."))
+
+
+def int_to_roman(n: int) -> str:
+    for value, numeral in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        if n >= value:
+            return numeral + int_to_roman(n - value)
+    return ""
+
+
+# Keywords on folded headings, punctuation dropped ("chỉ đạo điều hành" is written with and
+# without the comma). Checked in component order, so the steering field, whose heading often
+# ends in "cải cách hành chính", is claimed before anything more general could match.
+_COMPONENT_KEYWORDS = (
+    (1, ("chi dao dieu hanh",)),
+    (2, ("the che",)),
+    (3, ("thu tuc hanh chinh",)),
+    (4, ("to chuc bo may",)),
+    (5, ("che do cong vu",)),
+    (6, ("tai chinh cong",)),
+    (7, ("chinh quyen dien tu", "chinh quyen so", "chuyen doi so")),
+)
+
+
+def guess_component(field_name: str) -> int | None:
+    """The PAR Index component a field heading names, e.g. 'CẢI CÁCH THỂ CHẾ' -> 2; None if unsure."""
+    words = " " + " ".join(re.findall(r"\w+", fold(field_name))) + " "
+    for component, keywords in _COMPONENT_KEYWORDS:
+        if any(f" {keyword} " in words for keyword in keywords):
+            return component
+    return None

@@ -1,0 +1,26 @@
+from piccolo.columns import OnDelete, Date, ForeignKey, Integer, SmallInt, Varchar
+from piccolo.table import Table
+
+from app.tables import Unit
+
+PLAN_STATUSES = ("draft", "issued")
+
+
+class Plan(Table):
+    """A unit's annual CCHC plan; one per unit and year (unique index in the migrations)."""
+
+    unit = ForeignKey(Unit, index=True, on_delete=OnDelete.restrict)  # deleting a unit never deletes its plans
+    year = Integer(index=True)
+    title = Varchar(length=500)
+    doc_number = Varchar(length=64, default="")  # số/ký hiệu, e.g. 15/KH-STP
+    doc_date = Date(null=True, default=None)  # ngày ban hành
+    status = Varchar(length=8, default="draft")
+
+
+class Field(Table):
+    """A field (lĩnh vực) of a plan, usually mirroring a PAR Index component."""
+
+    plan = ForeignKey(Plan, index=True)
+    position = SmallInt()
+    name = Varchar(length=500)
+    component = SmallInt(null=True, default=None)  # PAR Index component 1–8

@@ -1,0 +1,126 @@
+"""Pure rules about tasks: status at a cut-off date and completion ratios.
+
+Values in, values out; the date is always passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from app.i18n import _, format_percent
+
+
+class Status(str, enum.Enum):
+    """What the focal point records."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_started": _("Not started"),
+            "in_progress": _("In progress"),
+            "done": _("Done"),
+            "cancelled": _("Cancelled"),
+        }[self.value]
+
+
+class State(str, enum.Enum):
+    """Where a task stands at a cut-off date: the four official groups plus two."""
+
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    IN_PROGRESS = "in_progress"  # in progress, within the deadline
+    OVERDUE = "overdue"  # not done and past the deadline
+    NOT_STARTED = "not_started"  # within the deadline, nothing reported yet
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {
+            "done_on_time": _("Done on time"),
+            "done_late": _("Done late"),
+            "in_progress": _("In progress within deadline"),
+            "overdue": _("Overdue"),
+            "not_started": _("Not started"),
+            "cancelled": _("Cancelled"),
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """The few values the rules need, whatever table they came from."""
+
+    status: Status
+    due: dt.date
+    completed_on: dt.date | None = None
+
+
+def state_at(task: TaskFacts, as_of: dt.date) -> State:
+    """The task's official group on `as_of`.
+
+    A task completed after the cut-off counts as not done at the cut-off; a task done on its
+    deadline day is on time; done late stays late forever.
+    """
+    if task.status is Status.CANCELLED:
+        return State.CANCELLED
+    if task.status is Status.DONE and task.completed_on and task.completed_on <= as_of:
+        return State.DONE_ON_TIME if task.completed_on <= task.due else State.DONE_LATE
+    if as_of > task.due:
+        return State.OVERDUE
+    if task.status is Status.NOT_STARTED:
+        return State.NOT_STARTED
+    return State.IN_PROGRESS
+
+
+@dataclass(frozen=True)
+class Completion:
+    """done ÷ (total − cancelled), kept exact; rounded only when shown."""
+
+    done: int
+    total: int
+    cancelled: int = 0
+
+    @property
+    def counted(self) -> int:
+        return self.total - self.cancelled
+
+    @property
+    def value(self) -> Fraction | None:
+        return Fraction(self.done, self.counted) if self.counted else None
+
+    @property
+    def fraction_text(self) -> str:
+        return f"{self.done}/{self.counted}"
+
+    @property
+    def percent_text(self) -> str:
+        return format_percent(self.value)
+
+    def __add__(self, other: Completion) -> Completion:
+        return Completion(self.done + other.done, self.total + other.total, self.cancelled + other.cancelled)
+
+
+def completion(tasks: Iterable[TaskFacts], as_of: dt.date) -> Completion:
+    """Completion of any set of tasks — a field, a plan, or several units' plans."""
+    done = total = cancelled = 0
+    for task in tasks:
+        state = state_at(task, as_of)
+        total += 1
+        cancelled += state is State.CANCELLED
+        done += state in (State.DONE_ON_TIME, State.DONE_LATE)
+    return Completion(done, total, cancelled)
+
+
+def clamp_progress(status: Status, progress: int) -> int:
+    """A done task is 100%; otherwise keep the reported figure within 0–100."""
+    if status is Status.DONE:
+        return 100
+    return max(0, min(100, progress))

@@ -1,0 +1,33 @@
+import datetime as dt
+
+from app import demo
+from app.tables import Unit, User
+from plans.queries import plan_view
+from plans.tables import Plan
+from tasks.tables import Task
+from tests.builders import count, run
+
+NOW = dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
+
+
+def test_the_demo_province_has_stp_at_26_of_28_and_an_account_per_role():
+    run(demo.load(NOW))
+    stp = Plan.objects().where(Plan.unit.code == "STP").first().run_sync()
+    view = run(plan_view(stp.id, dt.date(2024, 12, 31)))
+    assert (len(view.fields), view.task_count) == (7, 28)
+    assert view.completion.fraction_text == "26/28" and view.completion.percent_text == "92,86%"
+    assert count(Unit) >= 20
+    blocks = {u["block"] for u in Unit.select(Unit.block).run_sync()}
+    assert blocks == {demo.DEPARTMENTS_BLOCK, demo.COMMUNES_BLOCK}
+    roles = {u["role"] for u in User.select(User.role).run_sync()}
+    assert roles == {"admin", "secretariat", "steering", "unit_head", "focal_point"}
+    ratios = {run(plan_view(p["id"], dt.date(2024, 12, 31))).completion.percent_text
+              for p in Plan.select(Plan.id).run_sync()}
+    assert len(ratios) > 5  # progress varies between units
+
+
+def test_loading_the_demo_twice_changes_nothing():
+    run(demo.load(NOW))
+    before = (count(Unit), count(User), count(Plan), count(Task))
+    run(demo.load(NOW))
+    assert (count(Unit), count(User), count(Plan), count(Task)) == before

@@ -1,0 +1,47 @@
+import re
+
+from playwright.sync_api import expect
+
+from app.demo import DEMO_PASSWORD
+
+
+def sign_in(page, server, email):
+    page.goto(f"{server}/plans")
+    expect(page).to_have_url(re.compile(r"/login\?next=/plans$"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page).to_have_url(f"{server}/plans")
+
+
+def test_the_stp_focal_point_opens_the_2024_plan_and_sees_26_of_28(page, server, shot):
+    sign_in(page, server, "daumoi.stp@demo.parplan.vn")
+    expect(page.locator("#plans tbody tr")).to_have_count(1)
+    page.get_by_role("link", name="Kế hoạch cải cách hành chính năm 2024").click()
+    expect(page.locator("[data-field]")).to_have_count(7)
+    expect(page.locator("[data-task]")).to_have_count(28)
+    expect(page.locator("#plan-ratio")).to_contain_text("26/28 (92,86%)")
+    expect(page.locator("body")).to_contain_text("7 lĩnh vực, 28 nhiệm vụ")
+    expect(page.locator("body")).to_contain_text("15/KH-STP")
+    shot("stp-plan")
+
+
+def test_adding_a_task_swaps_the_plan_in_place_and_updates_the_ratio(page, server, shot):
+    sign_in(page, server, "daumoi.sct@demo.parplan.vn")
+    page.locator("#plans a").first.click()
+    ratio_before = page.locator("#plan-ratio strong").inner_text()
+    done, counted = map(int, ratio_before.split(" ")[0].split("/"))
+    page.evaluate("window.__marker = 'same page'")  # survives only if htmx swaps without a reload
+    field = page.locator("[data-field]").first
+    field.locator("summary", has_text="Thêm nhiệm vụ").click()
+    field.get_by_label("Nhiệm vụ").fill("Nhiệm vụ thêm trong trình duyệt")
+    field.get_by_label("Thời hạn").fill("Theo chỉ đạo")
+    field.get_by_role("button", name="Thêm nhiệm vụ").click()
+    expect(page.locator('[data-error="due_text"]')).to_contain_text("Không đọc được thời hạn")
+    field = page.locator("[data-field]").first
+    field.get_by_label("Thời hạn").fill("Quý IV/2024")
+    field.get_by_role("button", name="Thêm nhiệm vụ").click()
+    expect(page.locator("[data-task]", has_text="Nhiệm vụ thêm trong trình duyệt")).to_have_count(1)
+    expect(page.locator("#plan-ratio")).to_contain_text(f"{done}/{counted + 1}")
+    assert page.evaluate("window.__marker") == "same page"
+    shot("sct-task-added")

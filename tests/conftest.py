@@ -1,0 +1,97 @@
+"""The test database is chosen before anything touches a table: real SQLite or real PostgreSQL.
+
+PARPLAN_TEST_DB=sqlite (default) or postgres. PostgreSQL gets a fresh database per session, dropped at the
+end; a PostgreSQL that cannot be reached is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="parplan-tests-"))
+DB_KIND = os.environ.get("PARPLAN_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("PARPLAN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_NAME = f"parplan_test_{uuid.uuid4().hex[:10]}"
+
+os.environ["PARPLAN_VAR_DIR"] = str(_TMP / "var")
+os.environ["PARPLAN_DB_POOL"] = "false"
+os.environ.pop("PARPLAN_SECRET_KEY", None)
+if DB_KIND == "postgres":
+    os.environ["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_NAME
+elif DB_KIND == "sqlite":
+    os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.sqlite3'}"
+else:
+    raise RuntimeError(f"PARPLAN_TEST_DB={DB_KIND!r}: use sqlite or postgres")
+
+
+async def _pg(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def pytest_report_header(config):
+    return f"parplan test database: {DB_KIND} ({os.environ['DATABASE_URL']})"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database():
+    from app.cli import migrate_db
+
+    if DB_KIND == "postgres":
+        asyncio.run(_pg(f'CREATE DATABASE "{PG_NAME}"'))
+    asyncio.run(migrate_db())
+    yield os.environ["DATABASE_URL"]
+    if DB_KIND == "postgres":
+        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
+    shutil.rmtree(_TMP, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(database):
+    from tests.builders import empty_all_tables
+
+    empty_all_tables()
+    yield
+
+
+@pytest.fixture
+def actors():
+    from tests.builders import make_actors
+
+    return make_actors()
+
+
+@pytest.fixture
+def client():
+    from litestar.testing import TestClient
+
+    from app.factory import create_app
+
+    with TestClient(app=create_app(), base_url="http://testserver.local") as c:
+        yield c
+
+
+@pytest.fixture
+def web(client):
+    from tests.builders import Web
+
+    return Web(client)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    path = Path(__file__).resolve().parents[2] / "shared" / "data"
+    assert path.is_dir(), f"the shared test spreadsheets are missing: {path}"
+    return path

@@ -1,0 +1,40 @@
+import datetime as dt
+
+import pytest
+
+from tasks.actions import StaleTask, change_task
+from tasks.tables import Task, TaskEvent
+from tests.builders import NOW, TaskSpec, make_plan, run
+
+
+def one_task(actors):
+    make_plan(actors.unit_a, 2024, {"Thể chế": [TaskSpec("Việc", dt.date(2024, 6, 30), "in_progress")]})
+    return Task.objects().first().run_sync()
+
+
+def test_a_change_is_recorded_with_who_when_and_from_what_to_what(actors):
+    task = one_task(actors)
+    run(change_task(task, {"status": "done", "completed_on": dt.date(2024, 6, 20)}, actors.focal_a, NOW))
+    stored = Task.objects().first().run_sync()
+    assert (stored.status, stored.progress, stored.completed_on, stored.version) == ("done", 100, dt.date(2024, 6, 20), 2)
+    event = TaskEvent.objects().output(load_json=True).first().run_sync()
+    assert event.actor == actors.focal_a.id and event.action == "updated"
+    assert event.changes == {"status": ["in_progress", "done"], "progress": [0, 100],
+                             "completed_on": [None, "2024-06-20"]}
+
+
+def test_an_edit_made_on_a_stale_copy_is_refused_and_changes_nothing(actors):
+    task = one_task(actors)
+    stale = Task.objects().first().run_sync()
+    run(change_task(task, {"progress": 50}, actors.focal_a, NOW))
+    with pytest.raises(StaleTask) as caught:
+        run(change_task(stale, {"progress": 10}, actors.head_a, NOW))
+    assert caught.value.current.progress == 50
+    assert Task.objects().first().run_sync().progress == 50
+    assert TaskEvent.count().run_sync() == 1
+
+
+def test_saving_the_same_values_records_nothing(actors):
+    task = one_task(actors)
+    run(change_task(task, {"status": "in_progress"}, actors.focal_a, NOW))
+    assert TaskEvent.count().run_sync() == 0 and Task.objects().first().run_sync().version == 1

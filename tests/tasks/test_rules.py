@@ -1,0 +1,70 @@
+import datetime as dt
+from fractions import Fraction
+
+from app.i18n import _current, set_locale
+from tasks.rules import Completion, State, Status, TaskFacts, clamp_progress, completion, state_at
+
+D = dt.date
+DUE = D(2024, 6, 30)
+
+
+def task(status="not_started", completed_on=None, due=DUE):
+    return TaskFacts(Status(status), due, completed_on)
+
+
+def test_done_on_the_deadline_itself_is_on_time():
+    assert state_at(task("done", DUE), D(2024, 12, 31)) is State.DONE_ON_TIME
+
+
+def test_done_a_day_after_the_deadline_is_late_and_stays_late():
+    late = task("done", D(2024, 7, 1))
+    assert state_at(late, D(2024, 7, 1)) is State.DONE_LATE
+    assert state_at(late, D(2026, 1, 1)) is State.DONE_LATE
+
+
+def test_a_task_completed_after_the_cut_off_is_not_done_at_the_cut_off():
+    later = task("done", D(2024, 6, 20))
+    assert state_at(later, D(2024, 6, 10)) is State.IN_PROGRESS
+    assert state_at(task("done", D(2024, 8, 1)), D(2024, 7, 15)) is State.OVERDUE
+
+
+def test_unfinished_tasks_are_in_progress_until_the_deadline_then_overdue():
+    assert state_at(task("in_progress"), DUE) is State.IN_PROGRESS
+    assert state_at(task("in_progress"), D(2024, 7, 1)) is State.OVERDUE
+    assert state_at(task("not_started"), D(2024, 1, 1)) is State.NOT_STARTED
+    assert state_at(task("not_started"), D(2024, 7, 1)) is State.OVERDUE
+
+
+def test_cancelled_tasks_leave_the_denominator():
+    tasks = [task("done", D(2024, 6, 1))] * 3 + [task("cancelled"), task("in_progress")]
+    result = completion(tasks, D(2024, 6, 15))
+    assert (result.done, result.counted, result.cancelled) == (3, 4, 1)
+    assert result.value == Fraction(3, 4)
+
+
+def test_26_of_28_is_92_86_percent_in_vietnamese_and_kept_exact():
+    result = Completion(26, 28)
+    assert result.value == Fraction(13, 14)
+    assert result.fraction_text == "26/28"
+    assert result.percent_text == "92,86%"
+    token = set_locale("en")
+    try:
+        assert result.percent_text == "92.86%"
+    finally:
+        _current.reset(token)
+
+
+def test_an_empty_set_has_no_ratio_rather_than_zero():
+    assert completion([], D(2024, 1, 1)).value is None
+    assert Completion(0, 0).percent_text == "—"
+
+
+def test_completions_of_several_units_add_up_exactly():
+    total = Completion(26, 28) + Completion(5, 10, 2)
+    assert (total.done, total.counted) == (31, 36)
+
+
+def test_progress_is_100_when_done_and_clamped_otherwise():
+    assert clamp_progress(Status.DONE, 40) == 100
+    assert clamp_progress(Status.IN_PROGRESS, 140) == 100
+    assert clamp_progress(Status.IN_PROGRESS, -5) == 0
