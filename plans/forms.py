@@ -33,24 +33,46 @@ def _date(data: dict[str, str], name: str, errors: dict[str, str]) -> dt.date | 
     return None
 
 
+def unit_choice(raw: str | None, unit_ids: list[int], errors: dict[str, str]) -> int:
+    """The chosen unit, which must be one the user may write to; a single choice needs no picking."""
+    try:
+        unit_id = int(raw) if raw else (unit_ids[0] if len(unit_ids) == 1 else 0)
+    except ValueError:
+        unit_id = 0
+    if unit_id not in unit_ids:
+        errors["unit"] = _("Choose your unit.")
+    return unit_id
+
+
+def year_choice(raw: str | None, errors: dict[str, str], required: bool = True) -> int | None:
+    raw = (raw or "").strip()
+    if not raw and not required:
+        return None
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    errors["year"] = _("Enter a year between 2000 and 2100.")
+    return None
+
+
 def plan_form(data: dict[str, str], unit_ids: list[int]) -> tuple[dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {"title": _text(data, "title", errors, required=True),
                               "doc_number": _text(data, "doc_number", errors, limit=64),
-                              "doc_date": _date(data, "doc_date", errors)}
-    try:
-        values["unit"] = int(data.get("unit") or (unit_ids[0] if len(unit_ids) == 1 else 0))
-    except ValueError:
-        values["unit"] = 0
-    if values["unit"] not in unit_ids:
-        errors["unit"] = _("Choose your unit.")
-    try:
-        values["year"] = int(data.get("year", ""))
-        if not 2000 <= values["year"] <= 2100:
-            raise ValueError
-    except ValueError:
-        values["year"] = data.get("year", "")
-        errors["year"] = _("Enter a year between 2000 and 2100.")
+                              "doc_date": _date(data, "doc_date", errors),
+                              "unit": unit_choice(data.get("unit"), unit_ids, errors)}
+    values["year"] = year_choice(data.get("year"), errors)
+    if values["year"] is None:
+        values["year"] = data.get("year", "")  # shown back as typed
+    return values, errors
+
+
+def issue_form(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Issuing a plan records its official document: both the number/code and the date are required."""
+    errors: dict[str, str] = {}
+    values = {"doc_number": _text(data, "doc_number", errors, required=True, limit=64),
+              "doc_date": _date(data, "doc_date", errors)}
+    if values["doc_date"] is None and "doc_date" not in errors:
+        errors["doc_date"] = _("This field is required.")
     return values, errors
 
 

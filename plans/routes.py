@@ -19,7 +19,7 @@ from app.i18n import N_, _
 from app.settings import get_settings
 from app.tables import Unit
 from plans import actions, forms, queries
-from plans.rules import guess_component
+from plans.rules import guess_component, matches
 from plans.spreadsheet import SpreadsheetError, read_plan
 from plans.spreadsheet_write import write_plan
 from plans.tables import Plan
@@ -35,18 +35,27 @@ COMPONENTS = {
 }
 
 
+def _unit_choice(raw: str | None, units: list[dict[str, Any]], errors: dict[str, str]) -> int:
+    if not units:
+        raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
+    return forms.unit_choice(raw, [u["id"] for u in units], errors)
+
+
 async def _writable_units(request: Request) -> list[dict[str, Any]]:
     ids = access.writable_unit_ids(access.require_user(request))
     return await Unit.select(Unit.id, Unit.code, Unit.name).where(Unit.id.is_in(ids)) if ids else []
 
 
 @get("/plans")
-async def plan_list(request: Request, year: FromQuery[int | None] = None, all: FromQuery[bool] = False) -> Template:
+async def plan_list(request: Request, year: FromQuery[int | None] = None, all: FromQuery[bool] = False,
+                    q: FromQuery[str] = "") -> Template:
     user = access.require_user(request)
     where = None if all else access.plan_scope(user)
+    plans = [p for p in await queries.plan_rows(where, year, clock.today())
+             if matches(q, p["unit_name"], p["unit_code"], p["title"], p["doc_number"])]
     return Template("plans/list.html", context={
-        "plans": await queries.plan_rows(where, year, clock.today()), "years": await queries.plan_years(where),
-        "year": year, "all": all, "units": await _writable_units(request)})
+        "plans": plans, "years": await queries.plan_years(where), "year": year, "all": all, "q": q,
+        "units": await _writable_units(request)})
 
 
 async def _detail_context(request: Request, plan_id: int, **extra: Any) -> dict[str, Any]:
@@ -54,7 +63,8 @@ async def _detail_context(request: Request, plan_id: int, **extra: Any) -> dict[
     view = await queries.plan_view(plan_id, clock.today())
     writable = access.can_write_unit(access.require_user(request), plan.unit.id)
     return {"view": view, "writable": writable, "components": COMPONENTS, "field_errors": {},
-            "field_values": {}, "task_errors": {}, "task_values": {}, "open_field": None, **extra}
+            "field_values": {}, "task_errors": {}, "task_values": {}, "open_field": None, "issue_errors": {},
+            "issue_values": {}, **extra}
 
 
 @get("/plans/{plan_id:int}")
@@ -83,6 +93,27 @@ async def plan_create(request: Request, data: Form) -> Response:
     return Redirect(f"/plans/{plan.id}", status_code=303)
 
 
+def _plan_body(request: Request, plan_id: int, context: dict[str, Any], errors: dict[str, str]) -> Response:
+    """One URL, two shapes: the plan body fragment for htmx, otherwise the page (or back to it)."""
+    if request.htmx:
+        return HTMXTemplate(template_name="plans/_fields.html", context=context)
+    if errors:
+        return Template("plans/detail.html", status_code=400, context=context)
+    return Redirect(f"/plans/{plan_id}", status_code=303)
+
+
+@post("/plans/{plan_id:int}/issue")
+async def plan_issue(request: Request, plan_id: FromPath[int], data: Form) -> Response:
+    plan = await access.plan_for_user(request, plan_id, write=True)
+    values, errors = forms.issue_form(data)
+    if errors:
+        context = await _detail_context(request, plan_id, issue_errors=errors, issue_values=values)
+        return Template("plans/detail.html", status_code=400, context=context)
+    await Plan.update({Plan.doc_number: values["doc_number"], Plan.doc_date: values["doc_date"],
+                       Plan.status: "issued"}).where(Plan.id == plan.id)
+    return Redirect(f"/plans/{plan_id}", status_code=303)
+
+
 @post("/plans/{plan_id:int}/fields")
 async def field_create(request: Request, plan_id: FromPath[int], data: Form) -> Response:
     plan = await access.plan_for_user(request, plan_id, write=True)
@@ -92,11 +123,7 @@ async def field_create(request: Request, plan_id: FromPath[int], data: Form) -> 
             values["component"] = guess_component(values["name"])
         await actions.add_field(plan, values["name"], values["component"])
     context = await _detail_context(request, plan_id, field_errors=errors, field_values=values if errors else {})
-    if request.htmx:
-        return HTMXTemplate(template_name="plans/_fields.html", context=context)
-    if errors:
-        return Template("plans/detail.html", status_code=400, context=context)
-    return Redirect(f"/plans/{plan_id}", status_code=303)
+    return _plan_body(request, plan_id, context, errors)
 
 
 @post("/fields/{field_id:int}/tasks")
@@ -107,11 +134,7 @@ async def task_create(request: Request, field_id: FromPath[int], data: Form) -> 
         await actions.add_task(field, values, access.require_user(request), clock.now())
     context = await _detail_context(request, field.plan.id, open_field=field_id if errors else None,
                                     task_errors=errors, task_values=values if errors else {})
-    if request.htmx:
-        return HTMXTemplate(template_name="plans/_fields.html", context=context)
-    if errors:
-        return Template("plans/detail.html", status_code=400, context=context)
-    return Redirect(f"/plans/{field.plan.id}", status_code=303)
+    return _plan_body(request, field.plan.id, context, errors)
 
 
 @get("/plans/{plan_id:int}/export.xlsx")
@@ -146,7 +169,7 @@ async def import_preview(request: Request, data: MultipartBody[dict[str, Any]]) 
     values = {k: v for k, v in data.items() if isinstance(v, str)}
     errors: dict[str, str] = {}
     unit_id = _unit_choice(values.get("unit"), units, errors)
-    year = _optional_year(values.get("year"), errors)
+    year = forms.year_choice(values.get("year"), errors, required=False)
     upload = data.get("file")
     content = await upload.read() if isinstance(upload, UploadFile) else b""
     if not content:
@@ -176,7 +199,7 @@ async def import_confirm(request: Request, data: Form) -> Response:
     units = await _writable_units(request)
     errors: dict[str, str] = {}
     unit_id = _unit_choice(data.get("unit"), units, errors)
-    year = _optional_year(data.get("year"), errors)
+    year = forms.year_choice(data.get("year"), errors, required=False)
     digest = data.get("digest", "")
     if errors or not re.fullmatch(r"[0-9a-f]{64}", digest) or not (_import_dir() / f"{digest}.xlsx").exists():
         raise NotFoundException(_("The uploaded file is no longer available; upload it again."))
@@ -192,28 +215,5 @@ async def import_confirm(request: Request, data: Form) -> Response:
     return Redirect(f"/plans/{plan.id}", status_code=303)
 
 
-def _unit_choice(raw: str | None, units: list[dict[str, Any]], errors: dict[str, str]) -> int:
-    ids = [u["id"] for u in units]
-    try:
-        unit_id = int(raw) if raw else (ids[0] if len(ids) == 1 else 0)
-    except ValueError:
-        unit_id = 0
-    if unit_id not in ids:
-        if not ids:
-            raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
-        errors["unit"] = _("Choose your unit.")
-    return unit_id
-
-
-def _optional_year(raw: str | None, errors: dict[str, str]) -> int | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
-        return int(raw)
-    errors["year"] = _("Enter a year between 2000 and 2100.")
-    return None
-
-
-ROUTES = [plan_list, plan_detail, plan_new, plan_create, field_create, task_create, plan_export,
+ROUTES = [plan_list, plan_detail, plan_new, plan_create, plan_issue, field_create, task_create, plan_export,
           import_page, import_preview, import_confirm]

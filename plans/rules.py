@@ -27,6 +27,12 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def matches(query: str, *texts: str) -> bool:
+    """Search as people type it: every word of the query, with or without diacritics ("tu phap" finds "Tư pháp")."""
+    haystack = fold(" ".join(t or "" for t in texts))
+    return all(word in haystack for word in fold(query).split())
+
+
 def end_of_month(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 

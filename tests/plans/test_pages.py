@@ -106,3 +106,35 @@ def test_a_task_page_shows_its_history(web, actors):
     assert "Việc có lịch sử" in page and "30/06/2024" in page
     assert "Đầu mối A" in page and "đã tạo nhiệm vụ" in page
     assert plan.id
+
+
+def test_a_draft_plan_is_issued_with_its_document_number_and_date(web, actors):
+    web.login(actors.focal_a)
+    web.post("/plans", {"unit": actors.unit_a.id, "year": "2025", "title": "Kế hoạch CCHC năm 2025"})
+    plan = Plan.objects().first().run_sync()
+    assert "Ghi nhận văn bản ban hành" in web.get(f"/plans/{plan.id}").text
+    refused = web.post(f"/plans/{plan.id}/issue", {"doc_number": "", "doc_date": "32/01/2025"})
+    assert refused.status_code == 400
+    assert 'data-error="doc_number"' in refused.text and 'data-error="doc_date"' in refused.text
+    assert Plan.objects().first().run_sync().status == "draft"
+    assert web.post(f"/plans/{plan.id}/issue", {"doc_number": "12/KH-STP", "doc_date": "25/01/2025"}).status_code == 303
+    plan = Plan.objects().first().run_sync()
+    assert (plan.status, plan.doc_number, plan.doc_date) == ("issued", "12/KH-STP", D(2025, 1, 25))
+
+
+def test_another_units_focal_point_cannot_issue_the_plan(web, actors):
+    plan = make_plan(actors.unit_a, 2025)
+    Plan.update({Plan.status: "draft"}).where(Plan.id == plan.id).run_sync()
+    web.login(actors.focal_b)
+    assert web.post(f"/plans/{plan.id}/issue", {"doc_number": "1/KH", "doc_date": "25/01/2025"}).status_code == 403
+    assert Plan.objects().first().run_sync().status == "draft"
+
+
+def test_search_finds_units_with_or_without_diacritics(web, actors):
+    make_plan(actors.unit_a, 2024, title="Kế hoạch của Sở Tư pháp")
+    make_plan(actors.unit_b, 2024, title="Kế hoạch của Sở Công Thương")
+    web.login(actors.steering)
+    for query in ("tu phap", "Tư pháp", "TU PHAP"):
+        page = web.get("/plans", params={"q": query}).text
+        assert "Kế hoạch của Sở Tư pháp" in page and "Kế hoạch của Sở Công Thương" not in page
+    assert "Chưa có kế hoạch nào" in web.get("/plans", params={"q": "không có"}).text
