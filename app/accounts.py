@@ -5,37 +5,66 @@ from __future__ import annotations
 import re
 
 from app.auth import MIN_PASSWORD, hash_password
-from app.i18n import _
-from app.tables import ROLES, UNIT_KINDS, UNIT_ROLES, Unit, User
+from app.i18n import N_, _
+from app.tables import ROLES, UNIT_KINDS, UNIT_ROLES, Session, Unit, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+ROLE_LABELS = {
+    "admin": N_("Administrator"), "secretariat": N_("Secretariat (Home Affairs)"),
+    "steering": N_("Steering committee"), "unit_head": N_("Unit head"), "focal_point": N_("Focal point"),
+}
+
+
 class AccountError(ValueError):
-    pass
+    """A refused account change; `field` names the form field the message belongs next to."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
 
 
 async def create_user(email: str, role: str, unit_code: str | None, password: str, full_name: str = "",
                       language: str = "vi") -> User:
     email = email.strip().lower()
     if not EMAIL.match(email):
-        raise AccountError(_("%(email)s is not an email address.", email=email))
+        raise AccountError(_("%(email)s is not an email address.", email=email), "email")
     if role not in ROLES:
-        raise AccountError(_("Unknown role %(role)s.", role=role))
+        raise AccountError(_("Unknown role %(role)s.", role=role), "role")
     if len(password) < MIN_PASSWORD:
-        raise AccountError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD))
-    unit = None
-    if role in UNIT_ROLES and not unit_code:
-        raise AccountError(_("A %(role)s account needs --unit.", role=role))
-    if unit_code:
-        unit = await Unit.objects().where(Unit.code == unit_code.upper()).first()
-        if unit is None:
-            raise AccountError(_("No unit with code %(code)s.", code=unit_code))
+        raise AccountError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD), "password")
+    unit = await _unit_for_role(role, unit_code)
     if await User.exists().where(User.email == email):
-        raise AccountError(_("An account with %(email)s already exists.", email=email))
+        raise AccountError(_("An account with %(email)s already exists.", email=email), "email")
     user = User(email=email, role=role, unit=unit.id if unit else None, full_name=full_name,
                 password_hash=hash_password(password), language=language)
     await user.save()
+    return user
+
+
+async def _unit_for_role(role: str, unit_code: str | None) -> Unit | None:
+    if role in UNIT_ROLES and not unit_code:
+        raise AccountError(_("A %(role)s account needs a unit.", role=_(ROLE_LABELS[role]).lower()), "unit")
+    if not unit_code:
+        return None
+    unit = await Unit.objects().where(Unit.code == unit_code.strip().upper()).first()
+    if unit is None:
+        raise AccountError(_("No unit with code %(code)s.", code=unit_code), "unit")
+    return unit
+
+
+async def update_user(user: User, role: str, unit_code: str | None, active: bool, actor: User) -> User:
+    """Change an account's role, unit or access. Admins cannot lock themselves out."""
+    if role not in ROLES:
+        raise AccountError(_("Unknown role %(role)s.", role=role), "role")
+    if user.id == actor.id and (role != "admin" or not active):
+        raise AccountError(_("You cannot take away your own administrator access."), "role")
+    unit = await _unit_for_role(role, unit_code)
+    await User.update({User.role: role, User.unit: unit.id if unit else None, User.active: active}).where(
+        User.id == user.id)
+    if not active:
+        await Session.delete().where(Session.user == user.id)  # signed out everywhere, at once
     return user
 
 

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from app import web
+from app import admin, web
 from app.auth import AuthMiddleware
 from app.i18n import _
 from app.settings import get_settings
@@ -73,7 +73,7 @@ def create_app() -> Litestar:
     return Litestar(
         on_startup=[_open_pool] if pooled else [],
         on_shutdown=[_close_pool] if pooled else [],
-        route_handlers=[*web.ROUTES, *plan_routes.ROUTES, *task_routes.ROUTES, *_static_routers()],
+        route_handlers=[*web.ROUTES, *admin.ROUTES, *plan_routes.ROUTES, *task_routes.ROUTES, *_static_routers()],
         middleware=[AuthMiddleware()],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),

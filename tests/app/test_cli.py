@@ -32,7 +32,7 @@ def test_a_generated_password_is_printed_once():
 def test_bad_account_input_is_refused_with_a_reason_and_creates_nothing():
     cases = [
         (("user", "create", "not-an-email", "--role", "admin", "--password", "longenough"), "không phải là địa chỉ email"),
-        (("user", "create", "a@b.vn", "--role", "focal_point", "--password", "longenough"), "--unit"),
+        (("user", "create", "a@b.vn", "--role", "focal_point", "--password", "longenough"), "cần thuộc một đơn vị"),
         (("user", "create", "a@b.vn", "--role", "focal_point", "--unit", "XX", "--password", "longenough"), "XX"),
         (("user", "create", "a@b.vn", "--role", "admin", "--password", "short"), "8"),
         (("unit", "create", "bad code!", "--name", "X", "--kind", "department"), "Mã đơn vị"),
