@@ -75,8 +75,12 @@ async def task_for_user(request: Request, task_id: int, write: bool = False) -> 
     return await Task.objects().where(Task.id == task_id).first()
 
 
+def can_manage_accounts(user: User | None) -> bool:
+    return user is not None and user.role == "admin"
+
+
 def require_admin(request: Request) -> User:
     user = require_user(request)
-    if user.role != "admin":
+    if not can_manage_accounts(user):
         raise PermissionDeniedException(_("Only an administrator may manage accounts."))
     return user

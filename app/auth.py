@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from litestar._parsers import parse_cookie_string
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -37,9 +39,16 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 async def authenticate(email: str, password: str) -> User | None:
     user = await User.objects().where(User.email == email.strip().lower()).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    # An unknown email costs the same argon2 work, so timing does not reveal who has an account.
+    valid = verify_password(user.password_hash if user else _dummy_hash(), password)
+    if user is None or not user.active or not valid:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -87,12 +96,6 @@ class AuthMiddleware(ASGIMiddleware):
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    from http.cookies import SimpleCookie
-
+    # Litestar's parser skips a malformed cookie instead of dropping every cookie on the request.
     raw = b"; ".join(v for k, v in scope.get("headers", []) if k == b"cookie").decode("latin-1")
-    jar = SimpleCookie()
-    try:
-        jar.load(raw)
-    except Exception:  # a malformed cookie header means "no cookies", not a 500
-        return {}
-    return {k: m.value for k, m in jar.items()}
+    return parse_cookie_string(raw) if raw else {}

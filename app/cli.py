@@ -100,38 +100,45 @@ def demo(host: str, port: int, load_only: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the plan as JSON")
 def import_plan(path: Path, unit_code: str, year: int | None, dry_run: bool, as_json: bool) -> None:
     """Import a plan from an .xlsx spreadsheet; on any error nothing is written (exit 2)."""
-    from app.tables import Unit
-    from plans.actions import PlanExists, save_parsed_plan
+    from plans.actions import PlanExists, existing_plan, save_parsed_plan
     from plans.spreadsheet import SpreadsheetError, read_plan
 
     try:
         parsed = read_plan(path, year=year)
     except SpreadsheetError as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        click.echo(_("Nothing was imported."), err=True)
-        sys.exit(2)
-    if as_json:
-        click.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(parsed.summary())
-    if dry_run:
-        return
+        _fail([str(e) for e in exc.errors])
 
-    async def save():
+    async def check_then_save():
+        # Everything that can refuse the import is checked before anything is printed or written.
         await migrate_db()
-        unit = await Unit.objects().where(Unit.code == unit_code).first()
-        if unit is None:
-            raise click.ClickException(_("No unit with code %(code)s.", code=unit_code))
-        return await save_parsed_plan(parsed, unit, None, clock.now())
+        unit = await _unit(unit_code)
+        if found := await existing_plan(unit.id, parsed.year):
+            raise PlanExists(found)
+        return None if dry_run else await save_parsed_plan(parsed, unit, None, clock.now())
 
     try:
-        plan = run(save())
+        plan = run(check_then_save())
     except PlanExists as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(2)
-    if not as_json:
+        _fail([str(exc)])
+    click.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2) if as_json else parsed.summary())
+    if plan and not as_json:
         click.echo(_("Saved as plan #%(id)s.", id=plan.id))
+
+
+def _fail(messages: list[str]) -> None:
+    for message in messages:
+        click.echo(message, err=True)
+    click.echo(_("Nothing was imported."), err=True)
+    sys.exit(2)
+
+
+async def _unit(code: str):
+    from app.tables import Unit
+
+    unit = await Unit.objects().where(Unit.code == code.strip().upper()).first()
+    if unit is None:
+        _fail([_("No unit with code %(code)s.", code=code)])
+    return unit
 
 
 @main.command("export-plan")
@@ -145,7 +152,7 @@ def export_plan(unit_code: str, year: int, output: Path) -> None:
     from plans.tables import Plan
 
     async def load():
-        plan = await Plan.objects().where((Plan.unit.code == unit_code) & (Plan.year == year)).first()
+        plan = await Plan.objects().where((Plan.unit.code == unit_code.strip().upper()) & (Plan.year == year)).first()
         return await queries.plan_view(plan.id, clock.today()) if plan else None
 
     view = run(load())

@@ -112,7 +112,8 @@ async def _progress(plan_id: int, target: float, rng: random.Random, open_tasks:
             completed = task.due_date + dt.timedelta(days=rng.randint(3, 25) if late else -rng.randint(0, 20))
             values = {"status": "done", "completed_on": completed, "progress": 100}
         elif not open_tasks and rng.random() < 0.05:
-            values = {"status": "cancelled", "cancel_reason": "Điều chỉnh theo Kế hoạch sửa đổi"}
+            values = {"status": "cancelled", "cancel_reason": "Điều chỉnh theo Kế hoạch sửa đổi",
+                      "cancelled_on": dt.date(YEAR, 7, 15)}
         else:
             values = {"status": "in_progress", "progress": rng.choice([20, 40, 60, 80])}
         task.field = task.field.id

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Litestar, MediaType, Request, Response
+from urllib.parse import quote, urlsplit
+
+from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.exceptions import HTTPException, NotAuthorizedException
-from litestar.plugins.htmx import HTMXPlugin
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.plugins.htmx import ClientRedirect, HTMXPlugin, HTMXTemplate
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -36,14 +38,22 @@ def _static_routers():
 
 
 def _error_page(request: Request, exc: HTTPException) -> Response:
-    if isinstance(exc, NotAuthorizedException) and request.method == "GET":
-        return Redirect(f"/login?next={request.url.path}", status_code=303)
+    htmx = getattr(request, "htmx", None)
+    if isinstance(exc, NotAuthorizedException):
+        # Back to the login page, then to where the person was (the page, not the fragment URL).
+        here = urlsplit(htmx.current_url or "/plans").path if htmx else request.url.path
+        target = f"/login?next={quote(here)}"
+        return ClientRedirect(target) if htmx else Redirect(target, status_code=303)
     status = exc.status_code
-    if request.headers.get("hx-request"):
-        return Response(exc.detail, status_code=status, media_type=MediaType.TEXT)
+    detail = _("Some values in the address or the form are not valid.") if isinstance(
+        exc, ValidationException) else exc.detail
     titles = {401: _("Please sign in."), 403: _("Access refused"), 404: _("Not found."), 413: _("File too large")}
-    return Template("errors/error.html", status_code=status,
-                    context={"title": titles.get(status, _("Error")), "detail": exc.detail, "status": status})
+    context = {"title": titles.get(status, _("Error")), "detail": detail, "status": status}
+    if htmx:
+        # Shown in the page's message area; htmx is configured to swap error responses (base.html).
+        return HTMXTemplate(template_name="errors/_message.html", context=context, status_code=status,
+                            re_target="#messages", re_swap="innerHTML")
+    return Template("errors/error.html", status_code=status, context=context)
 
 
 def _server_error(request: Request, exc: Exception) -> Response:

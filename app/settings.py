@@ -75,7 +75,16 @@ def _secret_key(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _reject_unknown() -> None:
+    # A typo such as PARPLAN_SECRETKEY would otherwise be ignored silently (and each server invent its own key).
+    unknown = sorted(k for k in os.environ if k.startswith("PARPLAN_") and k not in KNOWN
+                     and not k.startswith("PARPLAN_TEST_"))
+    if unknown:
+        raise SettingsError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN))}")
+
+
 def load() -> Settings:
+    _reject_unknown()
     var_dir = Path(os.environ.get("PARPLAN_VAR_DIR") or "var").resolve()
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     if urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):

@@ -9,6 +9,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from app import i18n
 from plans.rules import int_to_roman
 
+
+def can_manage_accounts(user) -> bool:
+    from app.access import can_manage_accounts as allowed  # access imports tables; keep start-up light
+
+    return allowed(user)
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 
@@ -27,5 +33,5 @@ def make_environment() -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(date=i18n.format_date, number=i18n.format_number, percent=i18n.format_percent,
                        roman=int_to_roman)
-    env.globals.update(get_locale=i18n.get_locale, LOCALES=i18n.LOCALES)
+    env.globals.update(get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, can_manage_accounts=can_manage_accounts)
     return env

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sqlite3
 from typing import Any
+
+import asyncpg
 
 from app.i18n import _
 from app.tables import Unit, User
+from plans.rules import next_task_number
 from plans.spreadsheet import ParsedPlan
 from plans.tables import Field, Plan
 from tasks.actions import created_event
@@ -19,16 +24,51 @@ class PlanExists(Exception):
         self.plan = plan
 
 
+class AlreadyIssued(Exception):
+    pass
+
+
 async def existing_plan(unit_id: int, year: int) -> Plan | None:
     return await Plan.objects().where((Plan.unit == unit_id) & (Plan.year == year)).first()
+
+
+def _is_duplicate(exc: Exception) -> bool:
+    return isinstance(exc, (sqlite3.IntegrityError, asyncpg.UniqueViolationError))
+
+
+@contextlib.asynccontextmanager
+async def _one_plan_per_year(unit_id: int, year: int):
+    """Turn the unique index's refusal (two saves racing) into PlanExists, like the check before it."""
+    if found := await existing_plan(unit_id, year):
+        raise PlanExists(found)
+    try:
+        yield
+    except Exception as exc:
+        if _is_duplicate(exc) and (found := await existing_plan(unit_id, year)):
+            raise PlanExists(found) from exc
+        raise
+
+
+async def create_plan(values: dict[str, Any]) -> Plan:
+    """A draft plan made by hand; fields and tasks are added afterwards."""
+    async with _one_plan_per_year(values["unit"], values["year"]):
+        plan = Plan(**values, status="draft")
+        await plan.save()
+    return plan
+
+
+async def issue_plan(plan: Plan, doc_number: str, doc_date: dt.date) -> None:
+    """Record the signed document; an issued plan's document is not rewritten silently."""
+    updated = await Plan.update({Plan.doc_number: doc_number, Plan.doc_date: doc_date, Plan.status: "issued"}).where(
+        (Plan.id == plan.id) & (Plan.status == "draft")).returning(Plan.id)
+    if not updated:
+        raise AlreadyIssued()
 
 
 async def save_parsed_plan(parsed: ParsedPlan, unit: Unit, actor: User | None, now: dt.datetime,
                            status: str = "issued") -> Plan:
     """Create the plan, its fields and tasks in one transaction: a failure leaves nothing behind."""
-    if found := await existing_plan(unit.id, parsed.year):
-        raise PlanExists(found)
-    async with Plan._meta.db.transaction():
+    async with _one_plan_per_year(unit.id, parsed.year), Plan._meta.db.transaction():
         plan = Plan(unit=unit.id, year=parsed.year, title=parsed.title or default_title(parsed.year),
                     doc_number=parsed.doc_number, doc_date=parsed.doc_date, status=status)
         await plan.save()
@@ -62,10 +102,11 @@ async def add_field(plan: Plan, name: str, component: int | None) -> Field:
 
 async def add_task(field: Field, values: dict[str, Any], actor: User | None, now: dt.datetime) -> Task:
     async with Task._meta.db.transaction():
-        last = await Task.select(Task.position).where(Task.field == field.id).order_by(
+        last = await Task.select(Task.position, Task.number).where(Task.field == field.id).order_by(
             Task.position, ascending=False).first()
         position = (last["position"] if last else 0) + 1
-        values = {**values, "field": field.id, "position": position, "number": values.get("number") or str(position)}
+        number = values.get("number") or next_task_number(last["number"] if last else None, position)
+        values = {**values, "field": field.id, "position": position, "number": number}
         task = Task(**values)
         await task.save()
         await TaskEvent.insert(created_event(task.id, values, actor, now))

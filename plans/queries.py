@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
+from plans.rules import fold
 from plans.spreadsheet import ParsedField, ParsedPlan, ParsedTask
 from plans.tables import Field, Plan
 from tasks.rules import Completion, State, Status, TaskFacts, completion, state_at
@@ -14,7 +15,7 @@ from tasks.tables import Task
 
 
 def facts(task: dict[str, Any]) -> TaskFacts:
-    return TaskFacts(Status(task["status"]), task["due_date"], task["completed_on"])
+    return TaskFacts(Status(task["status"]), task["due_date"], task["completed_on"], task.get("cancelled_on"))
 
 
 @dataclass
@@ -61,11 +62,12 @@ async def plan_rows(where, year: int | None, as_of: dt.date) -> list[dict[str, A
     conditions = [c for c in (where, (Plan.year == year) if year else None) if c is not None]
     for condition in conditions:
         query = query.where(condition)
-    plans = await query.order_by(Plan.year, ascending=False).order_by(Plan.unit.name)
+    # Sorted in Python: "Xã Đắk Mil" belongs before "Xã Tuy Đức", which byte order gets wrong.
+    plans = sorted(await query, key=lambda p: (-p["year"], fold(p["unit_name"])))
     if not plans:
         return []
     tasks = await Task.select(Task.field.plan.as_alias("plan_id"), Task.status, Task.due_date,
-                              Task.completed_on).where(Task.field.plan.is_in([p["id"] for p in plans]))
+                              Task.completed_on, Task.cancelled_on).where(Task.field.plan.is_in([p["id"] for p in plans]))
     by_plan: dict[int, list[TaskFacts]] = defaultdict(list)
     for t in tasks:
         by_plan[t["plan_id"]].append(facts(t))

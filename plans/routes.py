@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
@@ -22,10 +24,10 @@ from plans import actions, forms, queries
 from plans.rules import guess_component, matches
 from plans.spreadsheet import SpreadsheetError, read_plan
 from plans.spreadsheet_write import write_plan
-from plans.tables import Plan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SPREADSHEET = 10 * 1024 * 1024
+UPLOAD_TTL = 24 * 3600  # an uploaded plan waits this long for its confirmation
 Form = URLEncodedBody[dict[str, str]]
 
 COMPONENTS = {
@@ -36,9 +38,11 @@ COMPONENTS = {
 
 
 def _unit_choice(raw: str | None, units: list[dict[str, Any]], errors: dict[str, str]) -> int:
-    if not units:
+    """The unit a plan is written for; naming a unit the user may not write to is refused (403)."""
+    ids = [u["id"] for u in units]
+    if not ids or (raw and raw.strip().isdigit() and int(raw) not in ids):
         raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
-    return forms.unit_choice(raw, [u["id"] for u in units], errors)
+    return forms.unit_choice(raw, ids, errors)
 
 
 async def _writable_units(request: Request) -> list[dict[str, Any]]:
@@ -77,20 +81,23 @@ async def plan_new(request: Request) -> Template:
     units = await _writable_units(request)
     if not units:
         raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
-    return Template("plans/new.html", context={"units": units, "values": {"year": clock.today().year}, "errors": {}})
+    return Template("plans/new.html", context={"units": units, "values": {"year": clock.today().year}, "errors": {},
+                                               "raw": {}})
 
 
 @post("/plans")
 async def plan_create(request: Request, data: Form) -> Response:
     units = await _writable_units(request)
+    _unit_choice(data.get("unit"), units, {})
     values, errors = forms.plan_form(data, [u["id"] for u in units])
-    if not errors and (found := await actions.existing_plan(values["unit"], values["year"])):
-        errors["year"] = _("This unit already has a plan for %(year)s.", year=found.year)
-    if errors:
-        return Template("plans/new.html", status_code=400, context={"units": units, "values": values, "errors": errors})
-    plan = Plan(**values, status="draft")
-    await plan.save()
-    return Redirect(f"/plans/{plan.id}", status_code=303)
+    if not errors:
+        try:
+            plan = await actions.create_plan(values)
+            return Redirect(f"/plans/{plan.id}", status_code=303)
+        except actions.PlanExists as exc:
+            errors["year"] = str(exc)
+    return Template("plans/new.html", status_code=400,
+                    context={"units": units, "values": values, "errors": errors, "raw": data})
 
 
 def _plan_body(request: Request, plan_id: int, context: dict[str, Any], errors: dict[str, str]) -> Response:
@@ -106,12 +113,14 @@ def _plan_body(request: Request, plan_id: int, context: dict[str, Any], errors: 
 async def plan_issue(request: Request, plan_id: FromPath[int], data: Form) -> Response:
     plan = await access.plan_for_user(request, plan_id, write=True)
     values, errors = forms.issue_form(data)
-    if errors:
-        context = await _detail_context(request, plan_id, issue_errors=errors, issue_values=values)
-        return Template("plans/detail.html", status_code=400, context=context)
-    await Plan.update({Plan.doc_number: values["doc_number"], Plan.doc_date: values["doc_date"],
-                       Plan.status: "issued"}).where(Plan.id == plan.id)
-    return Redirect(f"/plans/{plan_id}", status_code=303)
+    if not errors:
+        try:
+            await actions.issue_plan(plan, values["doc_number"], values["doc_date"])
+            return Redirect(f"/plans/{plan_id}", status_code=303)
+        except actions.AlreadyIssued:
+            raise HTTPException(status_code=409, detail=_("This plan has already been issued.")) from None
+    context = await _detail_context(request, plan_id, issue_errors=errors, issue_values={**values, "raw": data})
+    return Template("plans/detail.html", status_code=400, context=context)
 
 
 @post("/plans/{plan_id:int}/fields")
@@ -179,15 +188,27 @@ async def import_preview(request: Request, data: MultipartBody[dict[str, Any]]) 
     if errors:
         return Template("plans/import.html", status_code=400, context={"units": units, "errors": errors, "values": values})
     digest = hashlib.sha256(content).hexdigest()
-    (_import_dir() / f"{digest}.xlsx").write_bytes(content)
-    return Template("plans/import_preview.html", context=await _preview(digest, unit_id, year, units))
+    context = await _preview(content, digest, unit_id, year, units)
+    if context["parsed"] and not context["existing"]:
+        _keep_upload(digest, content)  # only a file that can be saved waits for the confirmation
+    return Template("plans/import_preview.html", context=context)
 
 
-async def _preview(digest: str, unit_id: int, year: int | None, units: list[dict[str, Any]]) -> dict[str, Any]:
+def _keep_upload(digest: str, content: bytes) -> None:
+    folder = _import_dir()
+    cutoff = time.time() - UPLOAD_TTL
+    for old in folder.glob("*.xlsx"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    (folder / f"{digest}.xlsx").write_bytes(content)
+
+
+async def _preview(source: bytes | Path, digest: str, unit_id: int, year: int | None,
+                   units: list[dict[str, Any]]) -> dict[str, Any]:
     context: dict[str, Any] = {"digest": digest, "unit": next(u for u in units if u["id"] == unit_id),
                                "year": year or "", "parsed": None, "sheet_errors": [], "existing": None}
     try:
-        context["parsed"] = read_plan(_import_dir() / f"{digest}.xlsx", year=year)
+        context["parsed"] = read_plan(source, year=year)
         context["existing"] = await actions.existing_plan(unit_id, context["parsed"].year)
     except SpreadsheetError as exc:
         context["sheet_errors"] = exc.errors
@@ -201,9 +222,10 @@ async def import_confirm(request: Request, data: Form) -> Response:
     unit_id = _unit_choice(data.get("unit"), units, errors)
     year = forms.year_choice(data.get("year"), errors, required=False)
     digest = data.get("digest", "")
-    if errors or not re.fullmatch(r"[0-9a-f]{64}", digest) or not (_import_dir() / f"{digest}.xlsx").exists():
+    path = _import_dir() / f"{digest}.xlsx"
+    if errors or not re.fullmatch(r"[0-9a-f]{64}", digest) or not path.exists():
         raise NotFoundException(_("The uploaded file is no longer available; upload it again."))
-    context = await _preview(digest, unit_id, year, units)
+    context = await _preview(path, digest, unit_id, year, units)
     if context["sheet_errors"] or context["existing"]:
         return Template("plans/import_preview.html", status_code=400, context=context)
     unit = await Unit.objects().where(Unit.id == unit_id).first()
@@ -211,7 +233,7 @@ async def import_confirm(request: Request, data: Form) -> Response:
         plan = await actions.save_parsed_plan(context["parsed"], unit, access.require_user(request), clock.now())
     except actions.PlanExists as exc:  # another request saved the same plan a moment ago
         return Template("plans/import_preview.html", status_code=400, context={**context, "existing": exc.plan})
-    (_import_dir() / f"{digest}.xlsx").unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
     return Redirect(f"/plans/{plan.id}", status_code=303)
 
 

@@ -42,13 +42,15 @@ def end_of_quarter(year: int, quarter: int) -> dt.date:
 
 
 _YEAR = r"(?:\s*[/\-.]\s*(?:nam\s*)?(\d{4})|\s+(?:nam\s+)?(\d{4}))?"
-_DATE = re.compile(r"^(?:(?:truoc|den|han|cham nhat|hoan thanh)\s+)*(?:ngay\s+)?"
-                   r"(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{4}))?$")
-_MONTH = re.compile(r"^(?:(?:truoc|trong)\s+)?thang\s+(\d{1,2})" + _YEAR + "$")
-_QUARTER = re.compile(r"^(?:(?:truoc|trong)\s+)?quy\s+([ivx]+|\d)" + _YEAR + "$")
+_BEFORE = r"^(?:(?:truoc|den|han|cham nhat|hoan thanh|xong)\s+)*(?:ngay\s+)?"
+_DATE = re.compile(_BEFORE + r"(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{4}))?$")
+_LONG_DATE = re.compile(_BEFORE + r"(\d{1,2})\s+thang\s+(\d{1,2})(?:\s*,?\s*nam\s+(\d{4}))?$")
+_MONTH = re.compile(r"^(?:(?:truoc|trong|den)\s+)?(?:cuoi\s+)?thang\s+(\d{1,2})" + _YEAR + "$")
+_QUARTER = re.compile(r"^(?:(?:truoc|trong|den)\s+)?(?:cuoi\s+)?quy\s+([ivx]+|\d)" + _YEAR + "$")
 _YEAR_ONLY = re.compile(r"^(?:trong\s+)?nam\s+(\d{4})$")
 _HALF = re.compile(r"^(6|9) thang (dau|cuoi) nam" + _YEAR + "$")
-ONGOING = {"thuong xuyen", "ca nam", "hang nam", "trong nam", "dinh ky", "lien tuc", "hang thang", "hang quy"}
+_ONGOING = re.compile(r"^(?:thuong xuyen|ca nam|hang nam|trong nam|dinh ky|lien tuc|hang thang|hang quy)"
+                      r"(?:\s*,?\s*(?:nam\s+)?(\d{4}))?$")
 
 
 def parse_deadline(value: object, plan_year: int) -> dt.date:
@@ -59,39 +61,43 @@ def parse_deadline(value: object, plan_year: int) -> dt.date:
     on their last day. Anything else raises DeadlineError rather than guessing.
     """
     if isinstance(value, dt.datetime):
-        return _in_plan_years(value.date(), plan_year)
+        value = value.date()
     if isinstance(value, dt.date):
         return _in_plan_years(value, plan_year)
     text = fold(value or "").rstrip(" .;")
     if not text:
         raise DeadlineError(_("The deadline is empty."))
-    if text in ONGOING or re.fullmatch(r"(?:thuong xuyen|ca nam)\s*,?\s*(?:nam\s+)?(\d{4})?", text):
-        return dt.date(_year(re.findall(r"\d{4}", text), plan_year), 12, 31)
-    if m := _DATE.match(text):
-        day, month, year = int(m[1]), int(m[2]), int(m[3]) if m[3] else plan_year
-        try:
-            return _in_plan_years(dt.date(year, month, day), plan_year)
-        except ValueError:
-            raise DeadlineError(_("%(text)s is not a real date.", text=str(value).strip())) from None
+    return _in_plan_years(_read_text(text, str(value).strip(), plan_year), plan_year)
+
+
+def _read_text(text: str, original: str, plan_year: int) -> dt.date:
+    if m := _ONGOING.match(text):
+        return dt.date(_year([m[1]], plan_year), 12, 31)
+    if m := _DATE.match(text) or _LONG_DATE.match(text):
+        return _real_date(_year([m[3]], plan_year), int(m[2]), int(m[1]), original)
     if m := _MONTH.match(text):
         month = int(m[1])
         if not 1 <= month <= 12:
             raise DeadlineError(_("There is no month %(month)s.", month=month))
-        return _in_plan_years(end_of_month(_year([m[2], m[3]], plan_year), month), plan_year)
+        return end_of_month(_year([m[2], m[3]], plan_year), month)
     if m := _QUARTER.match(text):
         quarter = ROMAN.get(m[1]) or (int(m[1]) if m[1].isdigit() else 0)
         if not 1 <= quarter <= 4:
             raise DeadlineError(_("There is no quarter %(quarter)s.", quarter=m[1].upper()))
-        return _in_plan_years(end_of_quarter(_year([m[2], m[3]], plan_year), quarter), plan_year)
+        return end_of_quarter(_year([m[2], m[3]], plan_year), quarter)
     if m := _HALF.match(text):
-        months = int(m[1])
-        month = months if m[2] == "dau" else 12
-        return _in_plan_years(end_of_month(_year([m[3], m[4]], plan_year), month), plan_year)
+        return end_of_month(_year([m[3], m[4]], plan_year), int(m[1]) if m[2] == "dau" else 12)
     if m := _YEAR_ONLY.match(text):
-        return _in_plan_years(dt.date(int(m[1]), 12, 31), plan_year)
+        return dt.date(int(m[1]), 12, 31)
     raise DeadlineError(_("Cannot read the deadline “%(text)s”; write e.g. “Tháng 6/2024”, "
-                          "“Quý II/2024”, “Trước ngày 15/12/2024” or “Thường xuyên”.",
-                          text=str(value).strip()))
+                          "“Quý II/2024”, “Trước ngày 15/12/2024” or “Thường xuyên”.", text=original))
+
+
+def _real_date(year: int, month: int, day: int, original: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise DeadlineError(_("%(text)s is not a real date.", text=original)) from None
 
 
 def _year(candidates: list[str | None], plan_year: int) -> int:
@@ -102,11 +108,21 @@ def _year(candidates: list[str | None], plan_year: int) -> int:
 
 
 def _in_plan_years(due: dt.date, plan_year: int) -> dt.date:
-    # A plan may reach into January of the next year (the annual report), never backwards.
-    if due.year < plan_year or due.year > plan_year + 1:
+    # A plan may reach into the first quarter of the next year (the annual report, the year's
+    # review), never backwards and never further: "Năm 2025" in a 2024 plan is a typo to fix.
+    if due < dt.date(plan_year, 1, 1) or due > dt.date(plan_year + 1, 3, 31):
         raise DeadlineError(_("The deadline %(date)s is outside the plan year %(year)s.",
                               date=due.strftime("%d/%m/%Y"), year=plan_year))
     return due
+
+
+def next_task_number(previous: str | None, position: int) -> str:
+    """The number a new task gets after `previous`, keeping the field's style: 1.2 -> 1.3, 4 -> 5."""
+    if previous:
+        head, dot, tail = previous.rpartition(".")
+        if tail.isdigit():
+            return f"{head}{dot}{int(tail) + 1}"
+    return str(position)
 
 
 def roman_to_int(text: str) -> int | None:

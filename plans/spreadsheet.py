@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,29 +20,16 @@ from openpyxl.utils import get_column_letter
 
 from app.i18n import _, format_number, ngettext
 from plans.rules import DeadlineError, fold, guess_component, parse_deadline, roman_to_int
+from plans.spreadsheet_header import MAX_COLUMNS, header_columns, merge_second_line
 from plans.spreadsheet_write import write_plan
 
 __all__ = ["CellError", "ParsedField", "ParsedPlan", "ParsedTask", "SpreadsheetError", "read_plan", "write_plan"]
 
 HEADER_SEARCH_ROWS = 30
 MAX_ROWS = 5000
-MAX_COLUMNS = 50
 # Widths of the columns these values land in (plans/tables.py, tasks/tables.py): say so here,
 # with the cell, rather than let PostgreSQL refuse the whole import later.
 MAX_LENGTH = {"number": 16, "due_text": 255, "name": 500}
-
-HEADINGS = {
-    "number": ("stt", "tt", "so tt", "so thu tu"),
-    "content": ("noi dung nhiem vu", "nhiem vu", "noi dung", "ten nhiem vu", "noi dung cong viec"),
-    "lead": ("don vi chu tri", "co quan chu tri", "chu tri", "don vi thuc hien", "co quan thuc hien"),
-    "partners": ("don vi phoi hop", "co quan phoi hop", "phoi hop"),
-    "deadline": ("thoi gian hoan thanh", "thoi han", "thoi han hoan thanh", "thoi gian thuc hien", "tien do"),
-    "output": ("san pham", "san pham dau ra", "ket qua", "hinh thuc van ban"),
-    "note": ("ghi chu",),
-    "funding": ("kinh phi",),
-}
-# Longest first, so "Đơn vị chủ trì thực hiện" is read as the lead, never as a shorter alias.
-_ALIASES = sorted(((alias, kind) for kind, names in HEADINGS.items() for alias in names), key=lambda a: -len(a[0]))
 
 _TASK_NUMBER = re.compile(r"\d+(?:\.\d+)*")
 _ROMAN_WITH_NAME = re.compile(r"([IVXivx]+)\s*(?:[.):–-]\s*|\s+)(\S.*)", re.S)
@@ -129,18 +116,18 @@ def read_plan(source: str | Path | bytes | BinaryIO, year: int | None = None) ->
     """Read a plan table; raise SpreadsheetError listing every problem, never a partial plan."""
     workbook = _open(source)
     try:
-        sheet, header_row, columns, above = _find_table(workbook)
+        table = _find_table(workbook)
         errors: list[CellError] = []
-        title, doc_number, doc_date, title_year = _read_preamble(above, errors)
+        title, doc_number, doc_date, title_year = _read_preamble(table.above, errors)
         year = year or title_year or (doc_date.year if doc_date else None)
         if year is None:
             errors.append(CellError(0, None, _("Cannot tell the plan year: write it in the title, e.g. "
                                                "“KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH NĂM 2024”.")))
-        rows = _table_rows(sheet, header_row, errors)
+        rows = _table_rows(table, errors)
     finally:
         workbook.close()
-    body = _Body(columns, year, errors)
-    body.read(rows, header_row)
+    body = _Body(table.columns, year, errors)
+    body.read(rows, table.last_header_row)
     if errors:
         raise SpreadsheetError(errors)
     return ParsedPlan(year=year, title=title, doc_number=doc_number, doc_date=doc_date, fields=body.fields)
@@ -172,46 +159,39 @@ def _rows(sheet, first: int, last: int) -> list[tuple]:
         raise _not_xlsx() from None
 
 
-def _find_table(workbook) -> tuple[object, int, dict[str, int], list[tuple]]:
-    """The first sheet whose first rows hold a header; its header row, columns and the rows above."""
+@dataclass
+class _Table:
+    sheet: object
+    header_row: int
+    last_header_row: int  # the header's second line when it has one ("Chủ trì | Phối hợp")
+    columns: dict[str, int]
+    above: list[tuple]  # the rows above the header: title, document number and date
+
+
+def _find_table(workbook) -> _Table:
+    """The first sheet whose first rows hold a header, with its columns and the rows above it."""
     for sheet in workbook.worksheets:
-        top = _rows(sheet, 1, HEADER_SEARCH_ROWS)
-        for index, values in enumerate(top):
-            if columns := _header_columns(values):
-                return sheet, index + 1, columns, top[:index]
+        top = _rows(sheet, 1, HEADER_SEARCH_ROWS + 1)  # one more, for a header's second line
+        for index, values in enumerate(top[:HEADER_SEARCH_ROWS]):
+            if columns := header_columns(values):
+                below = top[index + 1] if index + 1 < len(top) else ()
+                merged = merge_second_line(values, below, columns)
+                return _Table(sheet, index + 1, index + 1 + bool(merged), merged or columns, top[:index])
     raise SpreadsheetError([CellError(0, None, _(
         "No header row in the first %(rows)s rows: the table needs at least a “Nội dung nhiệm vụ” column "
         "and a “Thời gian hoàn thành” column (also accepted: “Nhiệm vụ”, “Nội dung”, “Thời hạn”, "
         "“Thời gian thực hiện”, “Tiến độ”).", rows=HEADER_SEARCH_ROWS))])
 
 
-def _header_columns(values: tuple) -> dict[str, int] | None:
-    columns: dict[str, int] = {}
-    for index, value in enumerate(values[:MAX_COLUMNS]):
-        kind = _heading_kind(value)
-        if kind and kind not in columns:
-            columns[kind] = index
-    return columns if {"content", "deadline"} <= columns.keys() else None
-
-
-def _heading_kind(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    words = " ".join(re.findall(r"\w+", fold(re.sub(r"\(.*?\)", " ", value))))
-    if len(words) > 60:  # a title or a sentence, not a column heading
-        return None
-    return next((kind for alias, kind in _ALIASES if f" {alias} " in f" {words} "), None)
-
-
-def _table_rows(sheet, header_row: int, errors: list[CellError]) -> list[tuple]:
+def _table_rows(table: _Table, errors: list[CellError]) -> list[tuple]:
     """The rows below the header, refusing tables too large to be a plan."""
-    last = header_row + MAX_ROWS
+    last = table.last_header_row + MAX_ROWS
     # One row past the limit is enough to know the table runs on; reading further costs time.
-    rows = _rows(sheet, header_row, last + 1)
-    header, rows = rows[0], rows[1:]
-    if any(_text(v) for values in [header, *rows] for v in values[MAX_COLUMNS:]):
-        errors.append(CellError(header_row, get_column_letter(MAX_COLUMNS + 1), _(
+    rows = _rows(table.sheet, table.header_row, last + 1)
+    if any(_text(v) for values in rows for v in values[MAX_COLUMNS:]):
+        errors.append(CellError(table.header_row, get_column_letter(MAX_COLUMNS + 1), _(
             "The table is wider than %(limit)s columns.", limit=MAX_COLUMNS)))
+    rows = rows[table.last_header_row - table.header_row + 1:]
     if len(rows) > MAX_ROWS and any(_text(v) for v in rows[MAX_ROWS]):
         errors.append(CellError(last + 1, None, _("The table is longer than %(limit)s rows.",
                                                   limit=format_number(MAX_ROWS, 0))))
@@ -274,28 +254,59 @@ def _is_column_numbering(values: tuple) -> bool:
         [int(n) for n in numbers] == list(range(int(numbers[0]), int(numbers[0]) + len(numbers)))
 
 
+@dataclass
+class _Section:
+    """A field being read, with what numbering its tasks needs."""
+
+    parsed: ParsedField
+    number: str  # as written on the heading, to number tasks 2.1, 2.2…
+    task_rows: int = 0  # task rows met, good or bad
+    last: str = ""  # the last task number, to number a task written without one
+    seen: set[str] = field(default_factory=set)  # to spot a number written twice
+
+    def next_number(self) -> str:
+        if self.last:
+            head, dot, tail = self.last.rpartition(".")
+            return f"{head}{dot}{int(tail) + 1}" if tail.isdigit() else self.last
+        return f"{self.number}.1" if self.number.isdigit() else "1"
+
+
 class _Body:
     """Fields and tasks from the rows under the header, collecting errors as it goes."""
 
     def __init__(self, columns: dict[str, int], year: int | None, errors: list[CellError]) -> None:
         self.columns, self.year, self.errors = columns, year, errors
-        self.fields: list[ParsedField] = []
-        self.field_numbers: list[str] = []  # as written on each heading, to number tasks 2.1, 2.2…
-        self.task_rows: list[int] = []  # task rows met per field, good or bad
-        self.last_numbers: list[str] = []
+        self.sections: list[_Section] = []
+
+    @property
+    def fields(self) -> list[ParsedField]:
+        return [section.parsed for section in self.sections]
 
     def read(self, rows: list[tuple], header_row: int) -> None:
         numbered = [(header_row + 1 + i, *self._number_and_content(v), v) for i, v in enumerate(rows)]
-        cut = next((i for i, n in enumerate(numbered) if _stops(n[3])), len(numbered))
-        # Arabic field numbers (1, 2) only stand out from task numbers when the tasks carry dots.
-        dotted = any("." in n[1] and _TASK_NUMBER.fullmatch(n[1]) for n in numbered[:cut])
-        for row, number, content, values in numbered[:cut]:
-            kind = self._kind(number, content, values, dotted)
+        numbered = numbered[:next((i for i, n in enumerate(numbered) if _stops(n[3])), len(numbered))]
+        for (row, number, content, values), kind in zip(numbered, self._kinds(numbered)):
             if kind == "field":
                 self._field(row, number, content)
             elif kind == "task":
                 self._task(row, number, content, values)
         self._check_fields(header_row)
+
+    def _kinds(self, numbered: list[tuple]) -> list[str | None]:
+        """Each row's kind: "field", "task" or None (skipped)."""
+        numbers = [n[1] for n in numbered]
+        # Arabic field numbers (1, 2) stand out from task numbers when the tasks carry dots…
+        dotted = any("." in n and _TASK_NUMBER.fullmatch(n) for n in numbers)
+        # …and, with neither dots nor roman numerals to go by, as bare rows right above a task.
+        plain = not dotted and not any(roman_to_int(n) for n in numbers)
+        kinds = [self._kind(number, content, values, dotted) for _row, number, content, values in numbered]
+        following = None  # what the next row that is not skipped looked like on its own
+        for i in reversed(range(len(kinds))):
+            kind = kinds[i]
+            if kind == "bare":
+                kinds[i] = "field" if plain and following == "task" else "task"
+            following = kind or following
+        return kinds
 
     def _number_and_content(self, values: tuple) -> tuple[str, str]:
         number, content = self._number(values), self._get(values, "content")
@@ -316,9 +327,12 @@ class _Body:
             return None  # blank, a signature ("GIÁM ĐỐC") or the column numbering
         if roman_to_int(number):
             return "field"
+        # Lead, deadline and output all empty: a task missing only its deadline stays a task.
         bare = not any(self._get(values, k) for k in ("lead", "deadline", "output"))
         if dotted and number.isdigit() and bare:
             return "field"
+        if bare and content and (not number or number.isdigit()):
+            return "bare"  # a heading or a task with nothing but its content; _kinds decides
         if number and not _TASK_NUMBER.fullmatch(number) and not content:
             return None  # free text in the number column, e.g. a footnote
         return "task"
@@ -338,36 +352,35 @@ class _Body:
         if not name:
             self._error(row, "content", _("The field heading has no name."))
         self._too_long(row, "content", name, "name")
-        self.fields.append(ParsedField(name=name, component=guess_component(name), tasks=[], row=row))
-        self.field_numbers.append(number)
-        self.task_rows.append(0)
-        self.last_numbers.append("")
+        parsed = ParsedField(name=name, component=guess_component(name), tasks=[], row=row)
+        self.sections.append(_Section(parsed, number))
 
     def _task(self, row: int, number: str, content: str, values: tuple) -> None:
-        if not self.fields:
+        if not self.sections:
             self._error(row, None, _("This task comes before the first field; add a field heading "
                                      "(I, II…) above it."))
             return
-        self.task_rows[-1] += 1
-        number = number or self._next_number()
-        self.last_numbers[-1] = number
+        section = self.sections[-1]
+        section.task_rows += 1
+        number = number or section.next_number()
+        self._check_repeat(row, section, number)
         if not content:
             self._error(row, "content", _("The task has no content."))
         due, due_text = self._deadline(row, values)
         if self._too_long(row, "number", number, "number") or not content or due is None:
             return
-        self.fields[-1].tasks.append(ParsedTask(
+        section.parsed.tasks.append(ParsedTask(
             number=number, content=content, lead=self._get(values, "lead"),
             partners=self._get(values, "partners"), output=self._get(values, "output"),
             note=self._note(values), due=due, due_text=due_text, row=row))
 
-    def _next_number(self) -> str:
-        last = self.last_numbers[-1]
-        if last:
-            head, _dot, tail = last.rpartition(".")
-            return f"{head}{_dot}{int(tail) + 1}" if tail.isdigit() else last
-        field_number = self.field_numbers[-1]
-        return f"{field_number}.1" if field_number.isdigit() else "1"
+    def _check_repeat(self, row: int, section: _Section, number: str) -> None:
+        # Excel stores a typed "1.10" as the number 1.1, so the tenth task reads as the first.
+        if number in section.seen:
+            self._error(row, "number", _("Task number %(number)s appears twice in this field; if you typed "
+                                         "1.10, format the No. column as Text.", number=number))
+        section.seen.add(number)
+        section.last = number
 
     def _deadline(self, row: int, values: tuple) -> tuple[dt.date | None, str]:
         raw = values[self.columns["deadline"]]
@@ -387,10 +400,11 @@ class _Body:
         return "; ".join(filter(None, (self._get(values, "note"), f"Kinh phí: {funding}" if funding else "")))
 
     def _check_fields(self, header_row: int) -> None:
-        for field, seen in zip(self.fields, self.task_rows):
-            if not seen:  # a field whose tasks all have errors is reported through them instead
-                self._error(field.row, None, _("The field “%(name)s” has no tasks.", name=field.name))
-        if not self.fields and not any(e.row > header_row for e in self.errors):
+        for section in self.sections:
+            if not section.task_rows:  # a field whose tasks all have errors is reported through them instead
+                self._error(section.parsed.row, None, _("The field “%(name)s” has no tasks.",
+                                                        name=section.parsed.name))
+        if not self.sections and not any(e.row > header_row for e in self.errors):
             self._error(header_row, None, _("There are no tasks below the header row."))
 
 

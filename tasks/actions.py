@@ -5,12 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from app.clock import TZ
+from app.i18n import _
 from app.tables import User
 from tasks.rules import Status, clamp_progress
 from tasks.tables import Task, TaskEvent
 
 TRACKED = ("number", "content", "lead", "partners", "output", "note", "due_date", "due_text",
-           "status", "progress", "completed_on", "cancel_reason")
+           "status", "progress", "completed_on", "cancel_reason", "cancelled_on")
+
+
+class TaskChangeError(ValueError):
+    """A change that would leave the task inconsistent; the message is user-facing."""
 
 
 class StaleTask(Exception):
@@ -30,26 +36,43 @@ def created_event(task_id: int, values: dict[str, Any], actor: User | None, now:
     return TaskEvent(task=task_id, actor=actor.id if actor else None, at=now, action="created", changes=changes)
 
 
+def _consistent(task: Task, values: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """Fill in what a status change implies: done has a date and 100%, leaving a status clears its date."""
+    values = dict(values)
+    status = Status(values.get("status", task.status))
+    if status is Status.DONE and not values.get("completed_on", task.completed_on):
+        raise TaskChangeError(_("A done task needs its completion date."))
+    if status is not Status.DONE and "status" in values:
+        values["completed_on"] = None
+    if status is Status.CANCELLED:
+        values.setdefault("cancelled_on", task.cancelled_on or today)
+    elif "status" in values:
+        values["cancelled_on"] = None
+    if "status" in values or "progress" in values:
+        values["progress"] = clamp_progress(status, int(values.get("progress", task.progress)))
+    return values
+
+
 async def change_task(task: Task, values: dict[str, Any], actor: User | None, now: dt.datetime) -> Task:
     """Apply `values` to `task` if nobody changed it meanwhile; record what changed from what to what.
 
     The update is conditional on the version the editor saw, so of two concurrent edits
-    exactly one wins and the other gets StaleTask with the current values.
+    exactly one wins and the other gets StaleTask with the current values. The change and
+    its history are written together or not at all.
     """
-    if "status" in values or "progress" in values:
-        status = Status(values.get("status", task.status))
-        values["progress"] = clamp_progress(status, int(values.get("progress", task.progress)))
+    values = _consistent(task, values, now.astimezone(TZ).date())
     changes = {k: [_plain(getattr(task, k)), _plain(v)] for k, v in values.items()
                if k in TRACKED and getattr(task, k) != v}
     if not changes:
         return task
-    updated = await Task.update({**{getattr(Task, k): v for k, v in values.items() if k in changes},
-                                 Task.version: task.version + 1}).where(
-        (Task.id == task.id) & (Task.version == task.version)).returning(Task.id)
-    if not updated:
-        raise StaleTask(await Task.objects().where(Task.id == task.id).first())
-    await TaskEvent.insert(TaskEvent(task=task.id, actor=actor.id if actor else None, at=now,
-                                     action="updated", changes=changes))
+    async with Task._meta.db.transaction():
+        updated = await Task.update({**{getattr(Task, k): values[k] for k in changes},
+                                     Task.version: task.version + 1}).where(
+            (Task.id == task.id) & (Task.version == task.version)).returning(Task.id)
+        if not updated:
+            raise StaleTask(await Task.objects().where(Task.id == task.id).first())
+        await TaskEvent.insert(TaskEvent(task=task.id, actor=actor.id if actor else None, at=now,
+                                         action="updated", changes=changes))
     for k in changes:
         setattr(task, k, values[k])
     task.version += 1

@@ -19,7 +19,7 @@ LABELS = {
     "number": N_("No."), "content": N_("Task"), "lead": N_("Lead unit"), "partners": N_("Cooperating units"),
     "output": N_("Output"), "note": N_("Note"), "due_date": N_("Deadline"), "due_text": N_("Deadline as written"),
     "status": N_("Status"), "progress": N_("Progress"), "completed_on": N_("Completed on"),
-    "cancel_reason": N_("Cancellation reason"),
+    "cancel_reason": N_("Cancellation reason"), "cancelled_on": N_("Cancelled on"),
 }
 
 
@@ -29,7 +29,7 @@ def show_value(name: str, value: object) -> str:
         return "—"
     if name == "status":
         return Status(value).label
-    if name in ("due_date", "completed_on"):
+    if name in ("due_date", "completed_on", "cancelled_on"):
         return format_date(dt.date.fromisoformat(str(value)))
     if name == "progress":
         return f"{value}%"

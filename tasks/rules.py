@@ -61,6 +61,7 @@ class TaskFacts:
     status: Status
     due: dt.date
     completed_on: dt.date | None = None
+    cancelled_on: dt.date | None = None
 
 
 def state_at(task: TaskFacts, as_of: dt.date) -> State:
@@ -70,7 +71,10 @@ def state_at(task: TaskFacts, as_of: dt.date) -> State:
     deadline day is on time; done late stays late forever.
     """
     if task.status is Status.CANCELLED:
-        return State.CANCELLED
+        if task.cancelled_on is None or task.cancelled_on <= as_of:
+            return State.CANCELLED
+        # Cancelled after the cut-off: at the cut-off it was still an open task.
+        return State.OVERDUE if as_of > task.due else State.IN_PROGRESS
     if task.status is Status.DONE and task.completed_on and task.completed_on <= as_of:
         return State.DONE_ON_TIME if task.completed_on <= task.due else State.DONE_LATE
     if as_of > task.due:

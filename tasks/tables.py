@@ -23,6 +23,7 @@ class Task(Table):
     progress = SmallInt(default=0)
     completed_on = Date(null=True, default=None)
     cancel_reason = Text(default="")
+    cancelled_on = Date(null=True, default=None)  # boards at an earlier cut-off still count the task
     version = Integer(default=1)  # bumped on every change; a stale edit is refused
 
 

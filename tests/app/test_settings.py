@@ -33,3 +33,10 @@ def test_a_setting_it_cannot_use_is_an_error_not_a_default(monkeypatch, tmp_path
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=name):
         load()
+
+
+def test_a_mistyped_parplan_variable_is_an_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("PARPLAN_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("PARPLAN_SECRETKEY", "x" * 40)
+    with pytest.raises(SettingsError, match="PARPLAN_SECRETKEY"):
+        load()

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-CHROMIUM = os.environ.get("PARPLAN_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("PARPLAN_BROWSER_ARTIFACTS", "var/browser"))
+CHROMIUM = os.environ.get("PARPLAN_TEST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("PARPLAN_TEST_ARTIFACTS", "var/browser"))
 
 
 @pytest.fixture(autouse=True)

@@ -30,7 +30,12 @@ D = dt.date
     ("Thường xuyên", D(2024, 12, 31)),
     ("Cả năm", D(2024, 12, 31)),
     ("THUONG XUYEN", D(2024, 12, 31)),  # without diacritics, upper case
-    ("Tháng 01/2025", D(2025, 1, 31)),  # the annual report may fall in January of the next year
+    ("Tháng 01/2025", D(2025, 1, 31)),  # the annual report may fall early in the next year
+    ("Quý I/2025", D(2025, 3, 31)),
+    ("Trước ngày 30 tháng 6 năm 2024", D(2024, 6, 30)),  # the official long form
+    ("ngày 15 tháng 12", D(2024, 12, 15)),
+    ("Cuối quý II", D(2024, 6, 30)),
+    ("Thường xuyên, năm 2024", D(2024, 12, 31)),
 ])
 def test_it_reads_every_deadline_form_written_in_real_plans(text, due):
     assert parse_deadline(text, 2024) == due
@@ -51,6 +56,11 @@ def test_a_quarter_without_a_year_takes_the_plan_year():
     ("Tháng 13/2024", "tháng 13"),
     ("Quý V/2024", "quý V"),
     ("Quý I/2023", "ngoài năm kế hoạch"),
+    ("Trước 15/12/2023", "ngoài năm kế hoạch"),
+    ("Thường xuyên 2023", "ngoài năm kế hoạch"),
+    ("Năm 2025", "ngoài năm kế hoạch"),
+    ("Quý II/2025", "ngoài năm kế hoạch"),
+    ("30 tháng 2 năm 2024", "không phải là ngày có thật"),
     ("31/02/2024", "không phải là ngày có thật"),
     ("", "trống"),
 ])

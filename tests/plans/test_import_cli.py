@@ -78,3 +78,14 @@ def test_an_unknown_unit_is_an_error_and_writes_nothing(shared_data):
                                        "--unit", "NOPE"])
     assert result.exit_code != 0 and "NOPE" in result.output
     assert count(Plan) == 0
+
+
+def test_a_dry_run_still_checks_the_unit_and_the_year(shared_data):
+    make_unit("STP")
+    path = shared_data / "ke-hoach-cchc-2024-so-tu-phap.xlsx"
+    unknown = CliRunner().invoke(main, ["import-plan", str(path), "--unit", "NOPE", "--dry-run"])
+    assert unknown.exit_code == 2 and "NOPE" in unknown.output
+    assert invoke("import-plan", path, "--unit", "stp").exit_code == 0  # codes are not case-sensitive
+    again = CliRunner().invoke(main, ["import-plan", str(path), "--unit", "STP", "--dry-run", "--json"])
+    assert again.exit_code == 2
+    assert '"fields"' not in again.output  # nothing printed as if it had worked

@@ -24,11 +24,13 @@ HEADER = ["STT", "Nội dung nhiệm vụ", "Đơn vị chủ trì", "Đơn vị
           "Ghi chú"]
 
 
-def build(tmp_path: Path, *rows: list, name: str = "plan.xlsx") -> Path:
+def build(tmp_path: Path, *rows: list, name: str = "plan.xlsx", merged: tuple[str, ...] = ()) -> Path:
     """A one-sheet workbook whose Excel row n is rows[n - 1] ([] for a blank row)."""
     workbook = openpyxl.Workbook()
     for values in rows:
         workbook.active.append(values)
+    for cells in merged:
+        workbook.active.merge_cells(cells)
     path = tmp_path / name
     workbook.save(path)
     return path
@@ -48,9 +50,9 @@ def messages_of(source, **kwargs) -> list[str]:
 
 @pytest.fixture
 def english():
-    i18n.set_locale("en")
+    token = i18n.set_locale("en")
     yield
-    i18n.set_locale(i18n.DEFAULT_LOCALE)
+    i18n._current.reset(token)
 
 
 # --- the shared files -------------------------------------------------------------------------
@@ -134,6 +136,81 @@ def test_it_takes_arabic_numbered_headings_as_fields_when_tasks_carry_dots(tmp_p
     plan = read_plan(path)
     assert [(f.name, f.component) for f in plan.fields] == [("Cải cách thể chế", 2), ("Cải cách tài chính công", 6)]
     assert [t.number for f in plan.fields for t in f.tasks] == ["1.1", "1.2", "2.1"]
+
+
+def test_it_takes_bare_arabic_headings_as_fields_when_tasks_are_numbered_1_2_as_well(tmp_path):
+    path = build(tmp_path, TITLE, HEADER,
+                 [1, "Cải cách thể chế"],
+                 [1, "Rà soát văn bản", "Phòng A", None, "Quý I"],
+                 [2, "Thẩm định văn bản", "Phòng A", None, "Quý II"],
+                 ["2.", "Cải cách tài chính công"],
+                 [1, "Công khai ngân sách", "Văn phòng", None, "Tháng 3"])
+    plan = read_plan(path)
+    assert [(f.name, f.row) for f in plan.fields] == [("Cải cách thể chế", 3), ("Cải cách tài chính công", 6)]
+    assert [[t.number for t in f.tasks] for f in plan.fields] == [["1", "2"], ["1"]]
+
+
+def test_it_takes_unnumbered_bare_headings_as_fields_in_a_table_without_roman_numerals(tmp_path):
+    path = build(tmp_path, TITLE, HEADER,
+                 [None, "Cải cách thể chế"],
+                 [1, "Rà soát văn bản", "Phòng A", None, "Quý I"],
+                 [None, "Cải cách tài chính công"],
+                 [1, "Công khai ngân sách", "Văn phòng", None, "Tháng 3"])
+    assert [(f.component, len(f.tasks)) for f in read_plan(path).fields] == [(2, 1), (6, 1)]
+
+
+def test_a_task_missing_only_its_deadline_stays_a_task_with_the_error_on_its_deadline(tmp_path):
+    path = build(tmp_path, TITLE, HEADER,
+                 [1, "Cải cách thể chế"],
+                 [1, "Rà soát văn bản", "Phòng A", None, None, "Báo cáo"],
+                 [2, "Thẩm định văn bản", "Phòng A", None, "Quý II"])
+    assert errors_of(path) == [(4, "E")]
+
+
+def test_under_roman_sections_a_bare_numbered_row_is_still_a_task_without_a_deadline(tmp_path):
+    path = build(tmp_path, TITLE, HEADER,
+                 ["I", "Cải cách thể chế"],
+                 [1, "Rà soát văn bản"],
+                 [2, "Thẩm định văn bản", "Phòng A", None, "Quý II"])
+    assert errors_of(path) == [(4, "E")]
+
+
+def test_it_reads_a_two_line_header_with_lead_and_partners_under_one_merged_heading(tmp_path):
+    path = build(tmp_path, TITLE,
+                 ["STT", "Nội dung", "Đơn vị thực hiện", None, "Thời gian hoàn thành", "Sản phẩm"],
+                 [None, None, "Chủ trì", "Phối hợp"],
+                 ["I", "Cải cách thể chế"],
+                 [1, "Rà soát văn bản", "Phòng A", "Văn phòng", "Quý I", "Báo cáo"],
+                 merged=("C2:D2", "A2:A3", "B2:B3", "E2:E3", "F2:F3"))
+    task = read_plan(path).fields[0].tasks[0]
+    assert (task.lead, task.partners, task.output, task.row) == ("Phòng A", "Văn phòng", "Báo cáo", 5)
+
+
+def test_it_reads_other_names_for_the_lead_partners_and_deadline_columns(tmp_path):
+    path = build(tmp_path, TITLE,
+                 ["STT", "Nội dung", "Cơ quan, đơn vị chủ trì thực hiện", "Phối hợp", "Thời gian"],
+                 ["I", "Cải cách thể chế"],
+                 [1, "Rà soát văn bản", "Phòng A", "Văn phòng", "Quý II"])
+    task = read_plan(path).fields[0].tasks[0]
+    assert (task.lead, task.partners, task.due) == ("Phòng A", "Văn phòng", dt.date(2024, 6, 30))
+
+
+def test_it_takes_the_completion_time_over_a_start_time_before_it(tmp_path):
+    path = build(tmp_path, TITLE,
+                 ["STT", "Nội dung", "Thời gian bắt đầu", "Thời gian hoàn thành"],
+                 ["I", "Cải cách thể chế"],
+                 [1, "Rà soát văn bản", "Quý I", "Quý III"])
+    assert read_plan(path).fields[0].tasks[0].due == dt.date(2024, 9, 30)
+
+
+def test_it_refuses_a_task_number_written_twice_in_a_field(tmp_path, english):
+    # Excel turns a typed 1.10 into the number 1.1 unless the column is formatted as Text.
+    path = build(tmp_path, TITLE, HEADER,
+                 [1, "Cải cách thể chế"],
+                 *[[1 + n / 10, f"Nhiệm vụ {n}", "Phòng A", None, "Quý I"] for n in range(1, 10)],
+                 [1.1, "Nhiệm vụ 10", "Phòng A", None, "Quý I"])
+    assert messages_of(path) == ["Row 13, column A: Task number 1.1 appears twice in this field; if you typed "
+                                 "1.10, format the No. column as Text."]
 
 
 def test_it_reads_real_excel_date_cells_and_shows_them_the_vietnamese_way(tmp_path):

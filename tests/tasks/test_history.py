@@ -38,3 +38,30 @@ def test_saving_the_same_values_records_nothing(actors):
     task = one_task(actors)
     run(change_task(task, {"status": "in_progress"}, actors.focal_a, NOW))
     assert TaskEvent.count().run_sync() == 0 and Task.objects().first().run_sync().version == 1
+
+
+def test_done_needs_a_completion_date_and_changes_nothing_without_one(actors):
+    from tasks.actions import TaskChangeError
+
+    task = one_task(actors)
+    with pytest.raises(TaskChangeError, match="ngày hoàn thành"):
+        run(change_task(task, {"status": "done"}, actors.focal_a, NOW))
+    assert Task.objects().first().run_sync().status == "in_progress"
+    assert TaskEvent.count().run_sync() == 0
+
+
+def test_cancelling_records_the_day_and_reopening_clears_it(actors):
+    task = one_task(actors)
+    run(change_task(task, {"status": "cancelled", "cancel_reason": "Điều chỉnh kế hoạch"}, actors.head_a, NOW))
+    assert Task.objects().first().run_sync().cancelled_on == NOW.date()
+    run(change_task(task, {"status": "in_progress"}, actors.head_a, NOW))
+    stored = Task.objects().first().run_sync()
+    assert (stored.status, stored.cancelled_on, stored.version) == ("in_progress", None, 3)
+
+
+def test_leaving_done_clears_the_completion_date(actors):
+    task = one_task(actors)
+    run(change_task(task, {"status": "done", "completed_on": dt.date(2024, 6, 1)}, actors.focal_a, NOW))
+    run(change_task(task, {"status": "in_progress", "progress": 60}, actors.focal_a, NOW))
+    stored = Task.objects().first().run_sync()
+    assert (stored.completed_on, stored.progress) == (None, 60)

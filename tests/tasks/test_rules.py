@@ -68,3 +68,12 @@ def test_progress_is_100_when_done_and_clamped_otherwise():
     assert clamp_progress(Status.DONE, 40) == 100
     assert clamp_progress(Status.IN_PROGRESS, 140) == 100
     assert clamp_progress(Status.IN_PROGRESS, -5) == 0
+
+
+def test_a_task_cancelled_after_the_cut_off_still_counts_at_the_cut_off():
+    cancelled = TaskFacts(Status.CANCELLED, DUE, None, D(2024, 10, 1))
+    assert state_at(cancelled, D(2024, 6, 1)) is State.IN_PROGRESS
+    assert state_at(cancelled, D(2024, 8, 1)) is State.OVERDUE
+    assert state_at(cancelled, D(2024, 10, 1)) is State.CANCELLED
+    assert completion([cancelled], D(2024, 6, 1)).counted == 1
+    assert completion([cancelled], D(2024, 12, 31)).counted == 0
