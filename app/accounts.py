@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from app.auth import MIN_PASSWORD, hash_password
@@ -68,7 +69,19 @@ async def update_user(user: User, role: str, unit_code: str | None, active: bool
     return user
 
 
-async def create_unit(code: str, name: str, kind: str, block: str = "", parent_code: str | None = None) -> Unit:
+async def _unit_by_code(code: str | None, field: str) -> Unit | None:
+    if not code:
+        return None
+    unit = await Unit.objects().where(Unit.code == code.strip().upper()).first()
+    if unit is None:
+        raise AccountError(_("No unit with code %(code)s.", code=code), field)
+    return unit
+
+
+async def create_unit(code: str, name: str, kind: str, block: str = "", parent_code: str | None = None,
+                      effective_from: dt.date | None = None, effective_to: dt.date | None = None,
+                      successor_code: str | None = None) -> Unit:
+    """A unit; merged or split units carry their effective dates and name their successor."""
     code = code.strip().upper()
     if not re.fullmatch(r"[A-Z0-9_.-]{1,32}", code):
         raise AccountError(_("A unit code has 1 to 32 letters, digits, dots, dashes or underscores."))
@@ -78,11 +91,12 @@ async def create_unit(code: str, name: str, kind: str, block: str = "", parent_c
         raise AccountError(_("The unit needs a name."))
     if await Unit.exists().where(Unit.code == code):
         raise AccountError(_("Unit %(code)s already exists.", code=code))
-    parent = None
-    if parent_code:
-        parent = await Unit.objects().where(Unit.code == parent_code.upper()).first()
-        if parent is None:
-            raise AccountError(_("No unit with code %(code)s.", code=parent_code))
-    unit = Unit(code=code, name=name.strip(), kind=kind, block=block.strip(), parent=parent.id if parent else None)
+    if effective_from and effective_to and effective_to < effective_from:
+        raise AccountError(_("A unit cannot end before it starts."), "effective_to")
+    parent = await _unit_by_code(parent_code, "parent")
+    successor = await _unit_by_code(successor_code, "successor")
+    unit = Unit(code=code, name=name.strip(), kind=kind, block=block.strip(), parent=parent.id if parent else None,
+                effective_from=effective_from, effective_to=effective_to,
+                successor=successor.id if successor else None)
     await unit.save()
     return unit

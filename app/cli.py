@@ -200,13 +200,18 @@ def unit() -> None:
 @click.option("--name", required=True)
 @click.option("--kind", type=click.Choice(UNIT_KINDS), required=True)
 @click.option("--block", default="", help="ranking block (khối)")
-@click.option("--parent", "parent_code", default=None)
-def unit_create(code: str, name: str, kind: str, block: str, parent_code: str | None) -> None:
+@click.option("--parent", "parent_code", default=None, help="code of the unit above it")
+@click.option("--effective-from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
+@click.option("--effective-to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD (merged or dissolved)")
+@click.option("--successor", "successor_code", default=None, help="code of the unit that took over its work")
+def unit_create(code: str, name: str, kind: str, block: str, parent_code: str | None, effective_from,
+                effective_to, successor_code: str | None) -> None:
     """Create a unit."""
     from app.accounts import AccountError, create_unit
 
+    dates = [d.date() if d else None for d in (effective_from, effective_to)]
     try:
-        run(_with_migrations(create_unit(code, name, kind, block, parent_code)))
+        run(_with_migrations(create_unit(code, name, kind, block, parent_code, *dates, successor_code)))
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(_("Created unit %(code)s.", code=code.upper()))

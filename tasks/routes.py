@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from litestar import Request, get
-from litestar.params import FromPath
-from litestar.response import Template
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
 
 from app import access, clock
-from app.i18n import N_, format_date
+from app.i18n import N_, _, format_date
+from plans.forms import task_form
 from plans.queries import facts
+from tasks.actions import StaleTask, change_task
 from tasks.rules import Status, state_at
 from tasks.tables import Task, TaskEvent
 
@@ -39,16 +43,43 @@ def show_value(name: str, value: object) -> str:
 @get("/tasks/{task_id:int}")
 async def task_detail(request: Request, task_id: FromPath[int]) -> Template:
     await access.task_for_user(request, task_id)
+    return Template("tasks/detail.html", context=await _detail_context(request, task_id))
+
+
+@post("/tasks/{task_id:int}")
+async def task_edit(request: Request, task_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
+    """Correct a task's own details; the edit is refused when someone changed the task since the page loaded."""
+    task = await access.task_for_user(request, task_id, write=True)
+    plan_year = (await Task.select(Task.field.plan.year.as_alias("year")).where(Task.id == task_id).first())["year"]
+    values, errors = task_form(data, plan_year)
+    values["number"] = values["number"] or task.number
+    if not errors:
+        task.version = int(data["version"]) if data.get("version", "").isdigit() else -1
+        try:
+            await change_task(task, values, access.require_user(request), clock.now())
+            return Redirect(f"/tasks/{task_id}", status_code=303)
+        except StaleTask:
+            errors["stale"] = _("Someone changed this task after you opened it. The page now shows the current "
+                                "values; your edit was not saved.")
+            return Template("tasks/detail.html", status_code=409,
+                            context=await _detail_context(request, task_id, edit_errors=errors))
+    return Template("tasks/detail.html", status_code=400,
+                    context=await _detail_context(request, task_id, edit_errors=errors, edit_values=values))
+
+
+async def _detail_context(request: Request, task_id: int, **extra: Any) -> dict[str, Any]:
     task = await Task.select(Task.all_columns(), Task.field.name.as_alias("field_name"),
                              Task.field.plan.as_alias("plan_id"), Task.field.plan.title.as_alias("plan_title"),
-                             Task.field.plan.unit.name.as_alias("unit_name")).where(Task.id == task_id).first()
+                             Task.field.plan.unit.name.as_alias("unit_name"),
+                             Task.field.plan.unit.as_alias("unit_id")).where(Task.id == task_id).first()
     task["state"] = state_at(facts(task), clock.today())
     events = await TaskEvent.select(TaskEvent.all_columns(), TaskEvent.actor.full_name.as_alias("actor_name"),
                                     TaskEvent.actor.email.as_alias("actor_email")).where(
         TaskEvent.task == task_id).order_by(TaskEvent.at, ascending=False).order_by(
         TaskEvent.id, ascending=False).output(load_json=True)
-    return Template("tasks/detail.html", context={"task": task, "events": events, "Status": Status,
-                                                  "labels": LABELS, "show": show_value, "tz": clock.TZ})
+    writable = access.can_write_unit(access.require_user(request), task["unit_id"])
+    return {"task": task, "events": events, "Status": Status, "labels": LABELS, "show": show_value, "tz": clock.TZ,
+            "writable": writable, "edit_errors": {}, "edit_values": None, **extra}
 
 
-ROUTES = [task_detail]
+ROUTES = [task_detail, task_edit]

@@ -48,3 +48,24 @@ def test_an_email_is_used_once():
     result = invoke("user", "create", "A@b.vn", "--role", "steering", "--password", "longenough")
     assert result.exit_code != 0 and "đã tồn tại" in result.output
     assert count(User) == 1
+
+
+def test_a_district_merged_in_2025_names_its_successor_commune():
+    import datetime as dt
+
+    assert invoke("unit", "create", "XDM", "--name", "Xã Đắk Mil", "--kind", "commune").exit_code == 0
+    result = invoke("unit", "create", "HDM", "--name", "Huyện Đắk Mil", "--kind", "district",
+                    "--effective-to", "2025-06-30", "--successor", "xdm")
+    assert result.exit_code == 0, result.output
+    district = Unit.objects().where(Unit.code == "HDM").first().run_sync()
+    commune = Unit.objects().where(Unit.code == "XDM").first().run_sync()
+    assert (district.effective_to, district.successor) == (dt.date(2025, 6, 30), commune.id)
+
+
+def test_a_unit_cannot_end_before_it_starts_or_name_an_unknown_successor():
+    bad_dates = invoke("unit", "create", "A1", "--name", "A", "--kind", "other", "--effective-from", "2025-07-01",
+                       "--effective-to", "2025-01-01")
+    unknown = invoke("unit", "create", "A2", "--name", "A", "--kind", "other", "--successor", "NONE")
+    assert bad_dates.exit_code != 0 and "không được trước" in bad_dates.output
+    assert unknown.exit_code != 0 and "NONE" in unknown.output
+    assert count(Unit) == 0
