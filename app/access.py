@@ -75,6 +75,18 @@ async def task_for_user(request: Request, task_id: int, write: bool = False) -> 
     return await Task.objects().where(Task.id == task_id).first()
 
 
+def can_review_evidence(user: User | None) -> bool:
+    """The secretariat (Sở Nội vụ) reviews evidence; units only see the verdict."""
+    return user is not None and user.role == "secretariat"
+
+
+def require_reviewer(request: Request) -> User:
+    user = require_user(request)
+    if not can_review_evidence(user):
+        raise PermissionDeniedException(_("Only the secretariat reviews evidence."))
+    return user
+
+
 def can_manage_accounts(user: User | None) -> bool:
     return user is not None and user.role == "admin"
 

@@ -15,6 +15,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.i18n import normalize_locale, set_locale
 from app.tables import Session, User
+from app.tokens import user_for_bearer
 
 COOKIE = "parplan_session"
 LANG_COOKIE = "parplan_lang"
@@ -84,7 +85,12 @@ class AuthMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         cookies = _cookies(scope)
-        user = await user_for_token(cookies.get(COOKIE), dt.datetime.now(dt.timezone.utc))
+        now = dt.datetime.now(dt.timezone.utc)
+        if scope["path"].startswith("/api/"):
+            # The API takes bearer tokens only: no cookies, so no cross-site requests to guard against.
+            user = await user_for_bearer(_header(scope, b"authorization"), now)
+        else:
+            user = await user_for_token(cookies.get(COOKIE), now)
         scope["user"] = user
         token = set_locale(user.language if user else normalize_locale(cookies.get(LANG_COOKIE)))
         try:
@@ -93,6 +99,10 @@ class AuthMiddleware(ASGIMiddleware):
             from app.i18n import _current
 
             _current.reset(token)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == name), None)
 
 
 def _cookies(scope: Scope) -> dict[str, str]:

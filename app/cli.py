@@ -191,6 +191,29 @@ def user_create(email: str, role: str, unit_code: str | None, password: str | No
 
 
 @main.group()
+def token() -> None:
+    """Bearer tokens for the JSON API."""
+
+
+@token.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="what the token is for, e.g. the reporting script")
+def token_create(email: str, name: str) -> None:
+    """Create an API token for an account and print it (it is shown only once)."""
+    from app.tables import User
+    from app.tokens import create_token
+
+    async def make():
+        await migrate_db()
+        user = await User.objects().where(User.email == email.strip().lower()).first()
+        if user is None or not user.active:
+            raise click.ClickException(_("No active account %(email)s.", email=email))
+        return await create_token(user, name, clock.now())
+
+    click.echo(run(make()))
+
+
+@main.group()
 def unit() -> None:
     """Units (departments, communes…)."""
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
@@ -18,7 +21,10 @@ from app.auth import AuthMiddleware
 from app.i18n import _
 from app.settings import get_settings
 from app.templating import ROOT, make_environment
+from plans import api as plan_api
 from plans import routes as plan_routes
+from tasks import api as task_api
+from tasks import evidence_routes, progress_routes
 from tasks import routes as task_routes
 
 HTMX_DIST = ROOT / "node_modules" / "htmx.org" / "dist"
@@ -37,7 +43,16 @@ def _static_routers():
     ]
 
 
+def _api_error(exc: HTTPException) -> Response:
+    body = {"status_code": exc.status_code, "detail": exc.detail}
+    if isinstance(exc.extra, dict):
+        body.update(exc.extra)
+    return Response(body, status_code=exc.status_code, headers=exc.headers or None)
+
+
 def _error_page(request: Request, exc: HTTPException) -> Response:
+    if request.url.path.startswith("/api/"):
+        return _api_error(exc)
     htmx = getattr(request, "htmx", None)
     if isinstance(exc, NotAuthorizedException):
         # Back to the login page, then to where the person was (the page, not the fragment URL).
@@ -80,15 +95,21 @@ def create_app() -> Litestar:
     settings = get_settings()
     # A PostgreSQL pool belongs to the server's event loop; the in-process test client turns it off.
     pooled = settings.is_postgres and settings.db_pool
+    pages = Router("/", route_handlers=[*web.ROUTES, *admin.ROUTES, *plan_routes.ROUTES, *task_routes.ROUTES,
+                                        *evidence_routes.ROUTES, *progress_routes.ROUTES], include_in_schema=False)
     return Litestar(
+        openapi_config=OpenAPIConfig(title="parplan API", version="1", path="/api/schema",
+                                     render_plugins=[JsonRenderPlugin()], components=Components(
+                                         security_schemes={"token": SecurityScheme(type="http", scheme="bearer")}),
+                                     security=[{"token": []}]),
         on_startup=[_open_pool] if pooled else [],
         on_shutdown=[_close_pool] if pooled else [],
-        route_handlers=[*web.ROUTES, *admin.ROUTES, *plan_routes.ROUTES, *task_routes.ROUTES, *_static_routers()],
+        route_handlers=[pages, *plan_api.ROUTES, *task_api.ROUTES, *_static_routers()],
         middleware=[AuthMiddleware()],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
-                               cookie_name="parplan_csrf", cookie_samesite="lax", exclude=["/static", "/healthz"]),
+                               cookie_name="parplan_csrf", cookie_samesite="lax", exclude=["/static", "/healthz", "/api/"]),
         exception_handlers={HTTPException: _error_page, Exception: _server_error},
         debug=settings.debug,
     )

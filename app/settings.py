@@ -16,7 +16,7 @@ class SettingsError(RuntimeError):
 
 KNOWN = {
     "DATABASE_URL", "REDIS_URL", "PARPLAN_EVIDENCE_DIR", "PARPLAN_OUTBOX_DIR", "PARPLAN_SECRET_KEY",
-    "PARPLAN_DEBUG", "PARPLAN_SECURE_COOKIES", "PARPLAN_DB_POOL", "PARPLAN_VAR_DIR",
+    "PARPLAN_DEBUG", "PARPLAN_SECURE_COOKIES", "PARPLAN_DB_POOL", "PARPLAN_VAR_DIR", "PARPLAN_MAX_UPLOAD_MB",
 }
 
 
@@ -31,6 +31,7 @@ class Settings:
     secure_cookies: bool
     db_pool: bool
     var_dir: Path
+    max_upload_bytes: int
 
     @property
     def is_postgres(self) -> bool:
@@ -50,6 +51,13 @@ def _bool(name: str, default: bool) -> bool:
     if raw.lower() in ("0", "false"):
         return False
     raise SettingsError(f"{name}={raw!r}: use true or false (or 1 / 0)")
+
+
+def _megabytes(name: str, default: int) -> int:
+    raw = os.environ.get(name) or str(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+        raise SettingsError(f"{name}={raw!r}: a whole number of megabytes from 1 to 10000")
+    return int(raw) * 1024 * 1024
 
 
 def _database_url(var_dir: Path) -> str:
@@ -99,6 +107,7 @@ def load() -> Settings:
         secure_cookies=_bool("PARPLAN_SECURE_COOKIES", False),
         db_pool=_bool("PARPLAN_DB_POOL", True),
         var_dir=var_dir,
+        max_upload_bytes=_megabytes("PARPLAN_MAX_UPLOAD_MB", 100),
     )
 
 

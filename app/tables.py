@@ -44,3 +44,14 @@ class Session(Table, tablename="parplan_session"):
     user = ForeignKey(User, on_delete=OnDelete.cascade)
     created_at = Timestamptz()
     expires_at = Timestamptz(index=True)
+
+
+class ApiToken(Table, tablename="parplan_api_token"):
+    """A bearer token for the JSON API; only its SHA-256 is stored, the token is shown once."""
+
+    key = Varchar(length=64, unique=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    name = Varchar(length=128, default="")
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

@@ -92,6 +92,10 @@ def default_title(year: int) -> str:
     return _("Administrative reform plan %(year)s", year=year)
 
 
+async def set_evidence_required(plan: Plan, required: bool) -> None:
+    await Plan.update({Plan.evidence_required: required}).where(Plan.id == plan.id)
+
+
 async def add_field(plan: Plan, name: str, component: int | None) -> Field:
     last = await Field.select(Field.position).where(Field.plan == plan.id).order_by(
         Field.position, ascending=False).first()

@@ -123,6 +123,13 @@ async def plan_issue(request: Request, plan_id: FromPath[int], data: Form) -> Re
     return Template("plans/detail.html", status_code=400, context=context)
 
 
+@post("/plans/{plan_id:int}/settings")
+async def plan_settings(request: Request, plan_id: FromPath[int], data: Form) -> Response:
+    plan = await access.plan_for_user(request, plan_id, write=True)
+    await actions.set_evidence_required(plan, data.get("evidence_required") == "on")
+    return Redirect(f"/plans/{plan_id}", status_code=303)
+
+
 @post("/plans/{plan_id:int}/fields")
 async def field_create(request: Request, plan_id: FromPath[int], data: Form) -> Response:
     plan = await access.plan_for_user(request, plan_id, write=True)
@@ -237,5 +244,5 @@ async def import_confirm(request: Request, data: Form) -> Response:
     return Redirect(f"/plans/{plan.id}", status_code=303)
 
 
-ROUTES = [plan_list, plan_detail, plan_new, plan_create, plan_issue, field_create, task_create, plan_export,
+ROUTES = [plan_list, plan_detail, plan_new, plan_create, plan_issue, plan_settings, field_create, task_create, plan_export,
           import_page, import_preview, import_confirm]

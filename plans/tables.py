@@ -1,4 +1,4 @@
-from piccolo.columns import OnDelete, Date, ForeignKey, Integer, SmallInt, Varchar
+from piccolo.columns import Boolean, Date, OnDelete, ForeignKey, Integer, SmallInt, Varchar
 from piccolo.table import Table
 
 from app.tables import Unit
@@ -15,6 +15,7 @@ class Plan(Table):
     doc_number = Varchar(length=64, default="")  # số/ký hiệu, e.g. 15/KH-STP
     doc_date = Date(null=True, default=None)  # ngày ban hành
     status = Varchar(length=8, default="draft")
+    evidence_required = Boolean(default=True)  # marking a task done needs at least one evidence file
 
 
 class Field(Table):

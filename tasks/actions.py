@@ -8,8 +8,8 @@ from typing import Any
 from app.clock import TZ
 from app.i18n import _
 from app.tables import User
-from tasks.rules import Status, clamp_progress
-from tasks.tables import Task, TaskEvent
+from tasks.rules import ProgressUpdate, Status, clamp_progress, progress_errors
+from tasks.tables import Evidence, Task, TaskEvent
 
 TRACKED = ("number", "content", "lead", "partners", "output", "note", "due_date", "due_text",
            "status", "progress", "completed_on", "cancel_reason", "cancelled_on")
@@ -77,3 +77,30 @@ async def change_task(task: Task, values: dict[str, Any], actor: User | None, no
         setattr(task, k, values[k])
     task.version += 1
     return task
+
+
+class ProgressRefused(Exception):
+    """The update breaks a rule; `errors` says why, by form field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("progress refused")
+        self.errors = errors
+
+
+async def report_progress(task: Task, update: ProgressUpdate, version: int, actor: User | None,
+                          now: dt.datetime) -> Task:
+    """A focal point's report — status, progress, note, completion date — checked and saved with history.
+
+    Raises ProgressRefused when a rule says no, StaleTask when the task moved on since `version`.
+    """
+    plan = await Task.select(Task.field.plan.evidence_required.as_alias("required")).where(
+        Task.id == task.id).first()
+    evidence = await Evidence.count().where((Evidence.task == task.id) & Evidence.deleted_at.is_null())
+    errors = progress_errors(update, now.astimezone(TZ).date(), evidence, plan["required"])
+    if errors:
+        raise ProgressRefused(errors)
+    task.version = version
+    values = {"status": update.status.value, "progress": update.progress, "note": update.note}
+    if update.status is Status.DONE:
+        values["completed_on"] = update.completed_on
+    return await change_task(task, values, actor, now)

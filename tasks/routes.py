@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
+from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from app import access, clock
@@ -15,6 +16,10 @@ from app.i18n import N_, _, format_date
 from plans.forms import task_form
 from plans.queries import facts
 from tasks.actions import StaleTask, change_task
+from tasks.evidence import REVIEWS, evidence_context
+
+ACTIONS = {"created": N_("created the task"), "updated": N_("changed"), "evidence_added": N_("uploaded evidence"),
+           "evidence_deleted": N_("deleted evidence"), "evidence_review": N_("reviewed evidence")}
 from tasks.rules import Status, state_at
 from tasks.tables import Task, TaskEvent
 
@@ -24,6 +29,7 @@ LABELS = {
     "output": N_("Output"), "note": N_("Note"), "due_date": N_("Deadline"), "due_text": N_("Deadline as written"),
     "status": N_("Status"), "progress": N_("Progress"), "completed_on": N_("Completed on"),
     "cancel_reason": N_("Cancellation reason"), "cancelled_on": N_("Cancelled on"),
+    "evidence": N_("Evidence"), "review": N_("Review"), "review_comment": N_("Comment"),
 }
 
 
@@ -33,6 +39,8 @@ def show_value(name: str, value: object) -> str:
         return "—"
     if name == "status":
         return Status(value).label
+    if name == "review":
+        return _(REVIEWS.get(str(value), str(value)))
     if name in ("due_date", "completed_on", "cancelled_on"):
         return format_date(dt.date.fromisoformat(str(value)))
     if name == "progress":
@@ -77,9 +85,16 @@ async def _detail_context(request: Request, task_id: int, **extra: Any) -> dict[
                                     TaskEvent.actor.email.as_alias("actor_email")).where(
         TaskEvent.task == task_id).order_by(TaskEvent.at, ascending=False).order_by(
         TaskEvent.id, ascending=False).output(load_json=True)
-    writable = access.can_write_unit(access.require_user(request), task["unit_id"])
-    return {"task": task, "events": events, "Status": Status, "labels": LABELS, "show": show_value, "tz": clock.TZ,
-            "writable": writable, "edit_errors": {}, "edit_values": None, **extra}
+    user = access.require_user(request)
+    writable = access.can_write_unit(user, task["unit_id"])
+    return {"task": task, "events": events, "Status": Status, "labels": LABELS, "actions": ACTIONS, "show": show_value, "tz": clock.TZ,
+            "edit_errors": {}, "edit_values": None, **await evidence_context(task_id, user, writable), **extra}
 
 
-ROUTES = [task_detail, task_edit]
+@get("/tasks/{task_id:int}/history")
+async def task_history(request: Request, task_id: FromPath[int]) -> Template:
+    await access.task_for_user(request, task_id)
+    return HTMXTemplate(template_name="tasks/_history.html", context=await _detail_context(request, task_id))
+
+
+ROUTES = [task_detail, task_edit, task_history]

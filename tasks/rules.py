@@ -128,3 +128,33 @@ def clamp_progress(status: Status, progress: int) -> int:
     if status is Status.DONE:
         return 100
     return max(0, min(100, progress))
+
+
+@dataclass(frozen=True)
+class ProgressUpdate:
+    """What a focal point reports: status, progress, note and, for done, the day it was done."""
+
+    status: Status
+    progress: int
+    completed_on: dt.date | None
+    note: str
+
+
+def progress_errors(update: ProgressUpdate, today: dt.date, evidence_count: int,
+                    evidence_required: bool) -> dict[str, str]:
+    """Why an update cannot be saved, by form field; empty when it can.
+
+    Done needs its completion date, never in the future, and — when the plan asks for it —
+    at least one evidence file already attached to the task.
+    """
+    errors: dict[str, str] = {}
+    if not 0 <= update.progress <= 100:
+        errors["progress"] = _("Progress is a number from 0 to 100.")
+    if update.status is Status.DONE:
+        if update.completed_on is None:
+            errors["completed_on"] = _("Enter the day the task was completed.")
+        elif update.completed_on > today:
+            errors["completed_on"] = _("The completion date cannot be in the future.")
+        if evidence_required and evidence_count == 0:
+            errors["status"] = _("Attach at least one evidence file before marking the task done.")
+    return errors

@@ -1,4 +1,4 @@
-from piccolo.columns import OnDelete, JSON, Date, ForeignKey, Integer, SmallInt, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Date, ForeignKey, Integer, OnDelete, SmallInt, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -35,3 +35,25 @@ class TaskEvent(Table):
     at = Timestamptz(default=TimestamptzNow())
     action = Varchar(length=16)  # created, updated
     changes = JSON()  # {"status": ["in_progress", "done"], ...}
+
+
+class Evidence(Table):
+    """A file proving a task was done (tài liệu kiểm chứng), stored under its SHA-256."""
+
+    task = ForeignKey(Task, index=True)
+    sha256 = Varchar(length=64, index=True)
+    size = BigInt()
+    original_name = Varchar(length=255)  # kept as data; the stored file is named by its hash
+    content_type = Varchar(length=128)
+    doc_number = Varchar(length=64, default="")  # số/ký hiệu
+    doc_date = Date(null=True, default=None)  # ngày ban hành
+    issuer = Varchar(length=255, default="")  # cơ quan ban hành
+    description = Text(default="")
+    uploaded_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+    deleted_at = Timestamptz(null=True, default=None)  # soft delete: the row and the file stay
+    deleted_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    review = Varchar(length=16, default="pending")  # pending, accepted, needs_more
+    review_comment = Text(default="")
+    reviewed_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    reviewed_at = Timestamptz(null=True, default=None)

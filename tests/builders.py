@@ -12,14 +12,15 @@ from typing import Any
 from app.auth import hash_password
 from app.tables import Session, Unit, User
 from plans.tables import Field, Plan
-from tasks.tables import Task, TaskEvent
+from app.tables import ApiToken
+from tasks.tables import Evidence, Task, TaskEvent
 
 PASSWORD = "correct horse battery"
 NOW = dt.datetime(2024, 7, 1, 9, 0, tzinfo=dt.timezone.utc)
 
 
 def empty_all_tables() -> None:
-    for table in (TaskEvent, Task, Field, Plan, Session, User, Unit):
+    for table in (Evidence, TaskEvent, Task, Field, Plan, ApiToken, Session, User, Unit):
         table.delete(force=True).run_sync()
 
 

@@ -76,3 +76,19 @@ def shot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def sign_in(page, server):
+    from playwright.sync_api import expect
+
+    from app.demo import DEMO_PASSWORD
+
+    def go(email: str) -> None:
+        page.goto(f"{server}/plans")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        expect(page).to_have_url(f"{server}/plans")
+
+    return go

@@ -2,20 +2,15 @@ import re
 
 from playwright.sync_api import expect
 
-from app.demo import DEMO_PASSWORD
 
 
-def sign_in(page, server, email):
+def test_anonymous_visitors_are_sent_to_the_login_page(page, server):
     page.goto(f"{server}/plans")
     expect(page).to_have_url(re.compile(r"/login\?next=/plans$"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(f"{server}/plans")
 
 
-def test_the_stp_focal_point_opens_the_2024_plan_and_sees_26_of_28(page, server, shot):
-    sign_in(page, server, "daumoi.stp@demo.parplan.vn")
+def test_the_stp_focal_point_opens_the_2024_plan_and_sees_26_of_28(page, server, shot, sign_in):
+    sign_in("daumoi.stp@demo.parplan.vn")
     expect(page.locator("#plans tbody tr")).to_have_count(1)
     page.get_by_role("link", name="Kế hoạch cải cách hành chính năm 2024").click()
     expect(page.locator("[data-field]")).to_have_count(7)
@@ -26,8 +21,8 @@ def test_the_stp_focal_point_opens_the_2024_plan_and_sees_26_of_28(page, server,
     shot("stp-plan")
 
 
-def test_adding_a_task_swaps_the_plan_in_place_and_updates_the_ratio(page, server, shot):
-    sign_in(page, server, "daumoi.sct@demo.parplan.vn")
+def test_adding_a_task_swaps_the_plan_in_place_and_updates_the_ratio(page, server, shot, sign_in):
+    sign_in("daumoi.sct@demo.parplan.vn")
     page.locator("#plans a").first.click()
     ratio_before = page.locator("#plan-ratio strong").inner_text()
     done, counted = map(int, ratio_before.split(" ")[0].split("/"))

@@ -51,3 +51,16 @@ def test_other_units_and_the_steering_committee_cannot_edit(web, actors):
         assert "Sửa thông tin nhiệm vụ" not in web.get(f"/tasks/{task.id}").text
         assert edit(web, task, content="Không được sửa").status_code == 403
     assert Task.objects().first().run_sync().content == "Rà soát văn bnả"
+
+
+def test_the_history_fragment_reloads_after_an_evidence_upload(web, actors):
+    task = one_task(actors)
+    web.login(actors.focal_a)
+    assert 'hx-trigger="evidence-changed from:body"' in web.get(f"/tasks/{task.id}").text
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    upload = web.post(f"/tasks/{task.id}/evidence", {"doc_number": "1/BC"}, htmx=True,
+                      files={"files": ("bao-cao.pdf", pdf, "application/pdf")})
+    assert upload.status_code == 200 and "evidence-changed" in upload.headers["hx-trigger"]
+    history = web.get(f"/tasks/{task.id}/history", headers={"hx-request": "true"}).text
+    assert 'id="history-section"' in history and "đã tải lên tài liệu kiểm chứng" in history
+    assert "bao-cao.pdf" in history

@@ -77,3 +77,33 @@ def test_a_task_cancelled_after_the_cut_off_still_counts_at_the_cut_off():
     assert state_at(cancelled, D(2024, 10, 1)) is State.CANCELLED
     assert completion([cancelled], D(2024, 6, 1)).counted == 1
     assert completion([cancelled], D(2024, 12, 31)).counted == 0
+
+
+def update(status="done", progress=100, completed_on=D(2024, 6, 20)):
+    from tasks.rules import ProgressUpdate
+
+    return ProgressUpdate(Status(status), progress, completed_on, "")
+
+
+def test_done_needs_a_completion_date_that_is_not_in_the_future():
+    from tasks.rules import progress_errors
+
+    today = D(2024, 6, 20)
+    assert progress_errors(update(), today, 1, True) == {}  # today itself is fine
+    assert "completed_on" in progress_errors(update(completed_on=None), today, 1, True)
+    assert "completed_on" in progress_errors(update(completed_on=D(2024, 6, 21)), today, 1, True)
+
+
+def test_done_needs_evidence_only_when_the_plan_requires_it():
+    from tasks.rules import progress_errors
+
+    today = D(2024, 6, 20)
+    assert "status" in progress_errors(update(), today, 0, True)
+    assert progress_errors(update(), today, 0, False) == {}
+    assert progress_errors(update("in_progress", 40, None), today, 0, True) == {}
+
+
+def test_progress_outside_0_to_100_is_refused():
+    from tasks.rules import progress_errors
+
+    assert "progress" in progress_errors(update("in_progress", 120, None), D(2024, 6, 20), 0, False)

@@ -1,0 +1,178 @@
+"""Upload a 100 MiB evidence file to a real server and record throughput and the server's memory growth.
+
+    uv run python bench/upload.py [--size-mib 100] [--repeat 3]
+
+Starts `parplan serve` (uvicorn, one process) on a free loopback port with a throw-away PARPLAN_VAR_DIR and
+SQLite, creates a unit, a focal point and Sở Tư pháp's 2024 plan with the CLI, signs in like the browser does
+and posts a generated PDF (a valid header, then random bytes) streamed from disk by httpx. While each upload
+runs, a thread samples the server's VmRSS every 20 ms; the peak minus the value just before is the growth.
+For comparison it times copying the same file on the same disk. Not a test: it prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PLAN = ROOT.parent / "shared" / "data" / "ke-hoach-cchc-2024-so-tu-phap.xlsx"
+EMAIL, PASSWORD = "daumoi.bench@stp.gov.vn", "bench-parplan-2024"
+MIB = 1024 * 1024
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+class RssSampler(threading.Thread):
+    """Samples a process's resident memory every 20 ms until stopped; keeps the highest value."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.samples = pid, rss_kib(pid), 0
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            self.peak = max(self.peak, rss_kib(self.pid))
+            self.samples += 1
+            time.sleep(0.02)
+
+
+def cli(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_pdf(path: Path, size: int) -> None:
+    with path.open("wb") as out:
+        out.write(b"%PDF-1.4\n% parplan upload benchmark\n")
+        while out.tell() < size:
+            out.write(os.urandom(min(MIB, size - out.tell())))
+
+
+def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    # workers=1: uvicorn serves in this very process, so its pid is the one to watch.
+    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    for _ in range(200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"the server did not start; see {log}")
+
+
+def sign_in(base: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=300)
+    client.get("/login")
+    response = client.post("/login", data={"email": EMAIL, "password": PASSWORD},
+                           headers={"x-csrftoken": client.cookies["parplan_csrf"]})
+    assert response.status_code == 303, response.text
+    return client
+
+
+def timed_upload(client: httpx.Client, task_id: int, path: Path, pid: int) -> tuple[float, int]:
+    """Seconds for the whole request and the server's peak RSS growth in KiB."""
+    sampler = RssSampler(pid)
+    baseline = sampler.peak
+    sampler.start()
+    started = time.perf_counter()
+    with path.open("rb") as handle:  # httpx reads the file part in chunks while sending
+        response = client.post(f"/tasks/{task_id}/evidence", files={"files": ("bao-cao-100mb.pdf", handle)},
+                               data={"doc_number": "01/BC-BENCH"},
+                               headers={"x-csrftoken": client.cookies["parplan_csrf"], "hx-request": "true"})
+    elapsed = time.perf_counter() - started
+    sampler.halt.set()
+    sampler.join()
+    assert response.status_code == 200 and "bao-cao-100mb.pdf" in response.text, response.text[:500]
+    return elapsed, sampler.peak - baseline
+
+
+def timed_copy(source: Path, target: Path, sync: bool) -> float:
+    started = time.perf_counter()
+    shutil.copyfile(source, target)
+    if sync:
+        with target.open("rb") as handle:
+            os.fsync(handle.fileno())
+    elapsed = time.perf_counter() - started
+    target.unlink()
+    return elapsed
+
+
+def prepare(tmp: Path) -> tuple[dict[str, str], int]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARPLAN_") and k != "DATABASE_URL"}
+    env.update(PARPLAN_VAR_DIR=str(tmp / "var"), DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}")
+    cli(env, "migrate")
+    cli(env, "unit", "create", "STP", "--name", "Sở Tư pháp", "--kind", "department")
+    cli(env, "user", "create", EMAIL, "--role", "focal_point", "--unit", "STP", "--password", PASSWORD)
+    cli(env, "import-plan", str(PLAN), "--unit", "STP")
+    with sqlite3.connect(tmp / "bench.sqlite3") as db:
+        task_id = db.execute("SELECT min(id) FROM task").fetchone()[0]
+    return env, task_id
+
+
+def main(size: int, repeat: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="parplan-bench-upload-"))
+    server = None
+    try:
+        env, task_id = prepare(tmp)
+        source = tmp / "bench.pdf"
+        make_pdf(source, size)
+        port = free_port()
+        server = start_server(env, port, tmp / "server.log")
+        client = sign_in(f"http://127.0.0.1:{port}")
+        client.get(f"/tasks/{task_id}")  # warm the templates and the database before measuring
+        runs = [timed_upload(client, task_id, source, server.pid) for _ in range(repeat)]
+        copies = [timed_copy(source, tmp / "copy.pdf", sync=False) for _ in range(repeat)]
+        synced = [timed_copy(source, tmp / "copy.pdf", sync=True) for _ in range(repeat)]
+        report(size, runs, copies, synced)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(size: int, runs: list[tuple[float, int]], copies: list[float], synced: list[float]) -> None:
+    mib = size / MIB
+    print(f"file: {mib:.0f} MiB PDF (random body), {len(runs)} runs, server: uvicorn, 1 process, SQLite")
+    print(f"{'measure':<44}{'median':>12}{'best':>12}{'worst':>12}")
+    rows = [("upload over HTTP (MiB/s)", [mib / s for s, _ in runs]),
+            ("server peak RSS growth during upload (MiB)", [kib / 1024 for _, kib in runs]),
+            ("shutil.copyfile same file (MiB/s)", [mib / s for s in copies]),
+            ("shutil.copyfile + fsync (MiB/s)", [mib / s for s in synced])]
+    for name, values in rows:
+        best, worst = (min(values), max(values)) if "RSS" in name else (max(values), min(values))
+        print(f"{name:<44}{statistics.median(values):>12.1f}{best:>12.1f}{worst:>12.1f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size-mib", type=int, default=100, help="file size (at most the upload limit)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    main(args.size_mib * MIB, args.repeat)

@@ -1,0 +1,125 @@
+"""Evidence pages: upload, download, soft delete, review. Thin handlers: access, one action, render."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.params import FromPath, URLEncodedBody
+from litestar.plugins.htmx import HTMXTemplate
+from litestar.response import Redirect, Stream, Template
+
+from app import access, clock
+from app.i18n import _
+from app.settings import get_settings
+from app.storage import get_storage
+from tasks import evidence
+from tasks.routes import _detail_context
+from tasks.tables import Evidence, Task
+
+# Room for the document fields and the multipart headers around the file(s).
+FORM_MARGIN = 1024 * 1024
+MAX_BODY = get_settings().max_upload_bytes + FORM_MARGIN
+
+
+def content_disposition(name: str) -> str:
+    """`attachment` with an ASCII fallback for old clients and the exact UTF-8 name (RFC 5987/6266)."""
+    folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = "".join(c for c in folded if not unicodedata.combining(c)).encode("ascii", "replace").decode()
+    ascii_name = "".join("_" if c in '"\\?' or ord(c) < 32 else c for c in ascii_name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+async def _writable(request: Request, task_id: int) -> bool:
+    row = await Task.select(Task.field.plan.unit.as_alias("unit_id")).where(Task.id == task_id).first()
+    return access.can_write_unit(access.require_user(request), row["unit_id"])
+
+
+async def _respond(request: Request, task_id: int, status: int = 200, **extra: Any) -> Response:
+    """One URL, two shapes: the evidence fragment for htmx; otherwise back to the task page (or it, with errors)."""
+    user = access.require_user(request)
+    context = {**await evidence.evidence_context(task_id, user, await _writable(request, task_id)), **extra}
+    if request.htmx:
+        # The page's history section listens for this event and reloads itself.
+        return HTMXTemplate(template_name="tasks/_evidence.html", context=context, status_code=status,
+                            trigger_event="evidence-changed" if status < 400 else None, after="receive")
+    if status >= 400:
+        # No JavaScript: the whole task page, with the reasons beside the form.
+        return Template("tasks/detail.html", status_code=status,
+                        context=await _detail_context(request, task_id, **context))
+    return Redirect(f"/tasks/{task_id}", status_code=303)
+
+
+async def _live(request: Request, evidence_id: int, write: bool = False) -> Evidence:
+    access.require_user(request)  # anonymous visitors go to the login page before learning anything
+    row = await evidence.live_evidence(evidence_id)
+    if row is None:
+        raise NotFoundException(_("Not found."))
+    await access.task_for_user(request, row.task, write=write)
+    return row
+
+
+async def uploads_from(request: Request) -> tuple[list[evidence.Upload], dict[str, str]]:
+    form = await request.form()
+    files = [f for f in form.getall("files", []) if isinstance(f, UploadFile)]
+    details = {k: v for k, v in form.items() if isinstance(v, str)}
+    return [evidence.Upload(f.filename, f.file) for f in files], details
+
+
+@post("/tasks/{task_id:int}/evidence", request_max_body_size=MAX_BODY)
+async def evidence_upload(request: Request, task_id: FromPath[int]) -> Response:
+    """Multipart: one or more `files` and the document details. Litestar spools the files to temp files."""
+    await access.task_for_user(request, task_id, write=True)  # before reading a large body
+    try:
+        uploads, details = await uploads_from(request)
+    except RequestEntityTooLarge:
+        limit = evidence.megabytes(get_settings().max_upload_bytes)
+        return await _respond(request, task_id, 413, evidence_errors={"files": [_(
+            "The files sent together are larger than %(limit)s MB. Send them in several uploads.", limit=limit)]})
+    try:
+        await evidence.add_evidence(task_id, uploads, details, access.require_user(request), clock.now())
+    except evidence.EvidenceError as exc:
+        return await _respond(request, task_id, 400, evidence_errors=exc.errors, evidence_values=details)
+    finally:
+        for upload in uploads:
+            upload.file.close()
+    return await _respond(request, task_id)
+
+
+@get("/evidence/{evidence_id:int}/download")
+async def evidence_download(request: Request, evidence_id: FromPath[int]) -> Response:
+    row = await _live(request, evidence_id)
+    storage = get_storage()
+    if not await storage.exists(row.sha256):
+        request.logger.error("evidence %s: file %s is missing from storage", row.id, row.sha256)
+        raise NotFoundException(_("Not found."))
+    return Stream(storage.open_chunks(row.sha256), media_type=row.content_type, headers={
+        "Content-Disposition": content_disposition(row.original_name), "Content-Length": str(row.size),
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+
+
+@post("/evidence/{evidence_id:int}/delete")
+async def evidence_delete(request: Request, evidence_id: FromPath[int]) -> Response:
+    row = await _live(request, evidence_id, write=True)
+    await evidence.delete_evidence(row, access.require_user(request), clock.now())
+    return await _respond(request, row.task)
+
+
+@post("/evidence/{evidence_id:int}/review")
+async def evidence_review(request: Request, evidence_id: FromPath[int],
+                          data: URLEncodedBody[dict[str, str]]) -> Response:
+    reviewer = access.require_reviewer(request)
+    row = await _live(request, evidence_id)
+    try:
+        await evidence.review_evidence(row, data.get("review", ""), data.get("comment", ""), reviewer, clock.now())
+    except evidence.EvidenceError as exc:
+        return await _respond(request, row.task, 400, review_errors={row.id: exc.errors["review"]})
+    return await _respond(request, row.task)
+
+
+ROUTES: list = [evidence_upload, evidence_download, evidence_delete, evidence_review]

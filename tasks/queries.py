@@ -1,0 +1,36 @@
+"""Reading tasks for the workspace pages: one query per page, never one per task."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from plans.queries import facts
+from tasks.rules import State, Status, state_at
+from tasks.tables import Evidence, Task
+
+ROW_COLUMNS = (
+    Task.field.name.as_alias("field_name"), Task.field.plan.as_alias("plan_id"),
+    Task.field.plan.year.as_alias("plan_year"), Task.field.plan.evidence_required.as_alias("evidence_required"),
+    Task.field.plan.unit.as_alias("unit_id"), Task.field.plan.unit.name.as_alias("unit_name"),
+)
+
+
+async def task_row(task_id: int, today: dt.date) -> dict[str, Any] | None:
+    row = await Task.select(Task.all_columns(), *ROW_COLUMNS).where(Task.id == task_id).first()
+    if row:
+        row["state"] = state_at(facts(row), today)
+    return row
+
+
+async def live_evidence_count(task_id: int) -> int:
+    return await Evidence.count().where((Evidence.task == task_id) & Evidence.deleted_at.is_null())
+
+
+async def open_tasks_of_unit(unit_id: int, today: dt.date) -> list[dict[str, Any]]:
+    """The unit's unfinished tasks: overdue first (oldest deadline first), then by deadline."""
+    rows = await Task.select(Task.all_columns(), *ROW_COLUMNS).where(
+        (Task.field.plan.unit == unit_id) & Task.status.is_in([Status.NOT_STARTED.value, Status.IN_PROGRESS.value]))
+    for row in rows:
+        row["state"] = state_at(facts(row), today)
+    return sorted(rows, key=lambda r: (r["state"] is not State.OVERDUE, r["due_date"], r["plan_year"], r["id"]))
