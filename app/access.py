@@ -75,6 +75,11 @@ async def task_for_user(request: Request, task_id: int, write: bool = False) -> 
     return await Task.objects().where(Task.id == task_id).first()
 
 
+def can_set_plan_rules(user: User | None) -> bool:
+    """Rules that bind a unit (such as "done needs evidence") are set by the secretariat, not the unit."""
+    return user is not None and user.role in ("secretariat", "admin")
+
+
 def can_review_evidence(user: User | None) -> bool:
     """The secretariat (Sở Nội vụ) reviews evidence; units only see the verdict."""
     return user is not None and user.role == "secretariat"

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from app.i18n import _
-from plans.rules import DeadlineError, parse_deadline
+from plans.rules import DeadlineError, parse_date_input, parse_deadline
 
 MAX_TEXT = 4000
 
@@ -21,16 +21,11 @@ def _text(data: dict[str, str], name: str, errors: dict[str, str], required: boo
 
 
 def _date(data: dict[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
-    raw = (data.get(name) or "").strip()
-    if not raw:
+    try:
+        return parse_date_input(data.get(name))
+    except ValueError:
+        errors[name] = _("Write the date as dd/mm/yyyy.")
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    errors[name] = _("Write the date as dd/mm/yyyy.")
-    return None
 
 
 def unit_choice(raw: str | None, unit_ids: list[int], errors: dict[str, str]) -> int:

@@ -65,8 +65,9 @@ async def plan_list(request: Request, year: FromQuery[int | None] = None, all: F
 async def _detail_context(request: Request, plan_id: int, **extra: Any) -> dict[str, Any]:
     plan = await access.plan_for_user(request, plan_id)
     view = await queries.plan_view(plan_id, clock.today())
-    writable = access.can_write_unit(access.require_user(request), plan.unit.id)
-    return {"view": view, "writable": writable, "components": COMPONENTS, "field_errors": {},
+    user = access.require_user(request)
+    writable = access.can_write_unit(user, plan.unit.id)
+    return {"view": view, "writable": writable, "can_set_rules": access.can_set_plan_rules(user), "components": COMPONENTS, "field_errors": {},
             "field_values": {}, "task_errors": {}, "task_values": {}, "open_field": None, "issue_errors": {},
             "issue_values": {}, **extra}
 
@@ -125,7 +126,9 @@ async def plan_issue(request: Request, plan_id: FromPath[int], data: Form) -> Re
 
 @post("/plans/{plan_id:int}/settings")
 async def plan_settings(request: Request, plan_id: FromPath[int], data: Form) -> Response:
-    plan = await access.plan_for_user(request, plan_id, write=True)
+    plan = await access.plan_for_user(request, plan_id)
+    if not access.can_set_plan_rules(access.require_user(request)):
+        raise PermissionDeniedException(_("Only the secretariat sets the rules a unit's plan follows."))
     await actions.set_evidence_required(plan, data.get("evidence_required") == "on")
     return Redirect(f"/plans/{plan_id}", status_code=303)
 

@@ -27,6 +27,20 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def parse_date_input(raw: str | None) -> dt.date | None:
+    """A date typed in a form: ISO from <input type="date">, or dd/mm/yyyy typed by hand. None when empty;
+    ValueError when unreadable."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(raw)
+
+
 def matches(query: str, *texts: str) -> bool:
     """Search as people type it: every word of the query, with or without diacritics ("tu phap" finds "Tư pháp")."""
     haystack = fold(" ".join(t or "" for t in texts))

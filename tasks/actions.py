@@ -93,14 +93,21 @@ async def report_progress(task: Task, update: ProgressUpdate, version: int, acto
 
     Raises ProgressRefused when a rule says no, StaleTask when the task moved on since `version`.
     """
+    if version != task.version:  # even a change to the same values is refused when made on a stale copy
+        raise StaleTask(task)
     plan = await Task.select(Task.field.plan.evidence_required.as_alias("required")).where(
         Task.id == task.id).first()
-    evidence = await Evidence.count().where((Evidence.task == task.id) & Evidence.deleted_at.is_null())
-    errors = progress_errors(update, now.astimezone(TZ).date(), evidence, plan["required"])
-    if errors:
-        raise ProgressRefused(errors)
-    task.version = version
-    values = {"status": update.status.value, "progress": update.progress, "note": update.note}
-    if update.status is Status.DONE:
-        values["completed_on"] = update.completed_on
-    return await change_task(task, values, actor, now)
+    async with Task._meta.db.transaction():
+        evidence = await live_evidence_count(task.id)
+        errors = progress_errors(update, Status(task.status), now.astimezone(TZ).date(), evidence, plan["required"])
+        if errors:
+            raise ProgressRefused(errors)
+        values = {"status": update.status.value, "progress": update.progress, "note": update.note}
+        if update.status is Status.DONE:
+            values["completed_on"] = update.completed_on
+        return await change_task(task, values, actor, now)
+
+
+async def live_evidence_count(task_id: int) -> int:
+    """How many files (not deleted) back the task: marking it done may require at least one."""
+    return await Evidence.count().where((Evidence.task == task_id) & Evidence.deleted_at.is_null())

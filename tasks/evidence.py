@@ -25,7 +25,9 @@ from app.i18n import N_, _, format_number
 from app.settings import get_settings
 from app.storage import Storage, TooLarge, file_chunks, get_storage
 from app.tables import User
-from tasks.tables import Evidence, TaskEvent
+from plans.rules import parse_date_input
+from tasks.actions import live_evidence_count
+from tasks.tables import Evidence, Task, TaskEvent
 
 MIB = 1024 * 1024
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Word and Excel (and other compound files)
@@ -200,13 +202,10 @@ def read_details(data: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any
 
 
 def _parse_date(raw: str) -> dt.date | None:
-    # ISO from <input type="date">, dd/mm/yyyy when typed by hand.
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    return None
+    try:
+        return parse_date_input(raw)
+    except ValueError:
+        return None
 
 
 # Actions ------------------------------------------------------------------------------------------------
@@ -268,8 +267,17 @@ async def live_evidence(evidence_id: int) -> Evidence | None:
 
 
 async def delete_evidence(evidence: Evidence, actor: User, now: dt.datetime) -> bool:
-    """Hide the evidence; its row and file stay for the history. False when it was already deleted."""
+    """Hide the evidence; its row and file stay for the history. False when it was already deleted.
+
+    The last file of a task marked done stays while its plan requires evidence: the ratio counts the
+    task as proven.
+    """
     async with Evidence._meta.db.transaction():
+        task = await Task.select(Task.status, Task.field.plan.evidence_required.as_alias("required")).where(
+            Task.id == evidence.task).first()
+        if task["status"] == "done" and task["required"] and await live_evidence_count(evidence.task) <= 1:
+            raise EvidenceError({"files": [_("%(name)s is the only evidence of a task marked done; upload its "
+                                             "replacement first.", name=evidence.original_name)]})
         done = await Evidence.update({Evidence.deleted_at: now, Evidence.deleted_by: actor.id}).where(
             (Evidence.id == evidence.id) & Evidence.deleted_at.is_null()).returning(Evidence.id)
         if not done:  # someone deleted it a moment ago; one history line is enough
@@ -293,9 +301,13 @@ async def review_evidence(evidence: Evidence, verdict: str, comment: str, actor:
     if not changes:
         return
     async with Evidence._meta.db.transaction():
-        await Evidence.update({Evidence.review: verdict, Evidence.review_comment: comment,
-                               Evidence.reviewed_by: actor.id, Evidence.reviewed_at: now}).where(
-            Evidence.id == evidence.id)
+        updated = await Evidence.update({Evidence.review: verdict, Evidence.review_comment: comment,
+                                         Evidence.reviewed_by: actor.id, Evidence.reviewed_at: now}).where(
+            (Evidence.id == evidence.id) & (Evidence.review == evidence.review)
+            & (Evidence.review_comment == evidence.review_comment) & Evidence.deleted_at.is_null()
+        ).returning(Evidence.id)
+        if not updated:
+            raise EvidenceError({"review": _("Someone reviewed this file a moment ago; check the verdict shown.")})
         # The file's name says which of the task's files the verdict is about.
         changes["evidence"] = [evidence.original_name, evidence.original_name]
         await _event(evidence.task, actor, now, REVIEWED, changes)
@@ -303,9 +315,6 @@ async def review_evidence(evidence: Evidence, verdict: str, comment: str, actor:
 
 # Reading ------------------------------------------------------------------------------------------------
 
-async def live_evidence_count(task_id: int) -> int:
-    """How many files (not deleted) back the task: marking it done may require at least one."""
-    return await Evidence.count().where((Evidence.task == task_id) & Evidence.deleted_at.is_null())
 
 
 def _when(value: dt.datetime | None) -> str:

@@ -19,7 +19,7 @@ from app.i18n import _
 from app.settings import get_settings
 from app.storage import get_storage
 from tasks import evidence
-from tasks.routes import _detail_context
+from tasks.routes import detail_context
 from tasks.tables import Evidence, Task
 
 # Room for the document fields and the multipart headers around the file(s).
@@ -51,7 +51,7 @@ async def _respond(request: Request, task_id: int, status: int = 200, **extra: A
     if status >= 400:
         # No JavaScript: the whole task page, with the reasons beside the form.
         return Template("tasks/detail.html", status_code=status,
-                        context=await _detail_context(request, task_id, **context))
+                        context=await detail_context(request, task_id, **context))
     return Redirect(f"/tasks/{task_id}", status_code=303)
 
 
@@ -106,7 +106,10 @@ async def evidence_download(request: Request, evidence_id: FromPath[int]) -> Res
 @post("/evidence/{evidence_id:int}/delete")
 async def evidence_delete(request: Request, evidence_id: FromPath[int]) -> Response:
     row = await _live(request, evidence_id, write=True)
-    await evidence.delete_evidence(row, access.require_user(request), clock.now())
+    try:
+        await evidence.delete_evidence(row, access.require_user(request), clock.now())
+    except evidence.EvidenceError as exc:
+        return await _respond(request, row.task, 400, evidence_errors=exc.errors)
     return await _respond(request, row.task)
 
 

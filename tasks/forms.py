@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from app.i18n import _
+from plans.rules import parse_date_input
 from tasks.rules import ProgressUpdate, Status
 
 
@@ -18,12 +17,10 @@ def progress_form(data: dict[str, str]) -> tuple[ProgressUpdate | None, dict[str
     raw_progress = (data.get("progress") or "0").strip()
     progress = int(raw_progress) if raw_progress.lstrip("-").isdigit() else -1
     completed_on = None
-    if status is Status.DONE and (raw := (data.get("completed_on") or "").strip()):
+    if status is Status.DONE:
         try:
-            completed_on = dt.date.fromisoformat(raw)
+            completed_on = parse_date_input(data.get("completed_on"))
         except ValueError:
             errors["completed_on"] = _("Write the date as dd/mm/yyyy.")
     note = (data.get("note") or "").strip()
-    if len(note) > 4000:
-        errors["note"] = _("At most %(n)s characters.", n=4000)
     return (None if errors else ProgressUpdate(status, progress, completed_on, note)), errors

@@ -13,7 +13,7 @@ from app import access, clock
 from app.i18n import _
 from plans.queries import plan_view
 from tasks import queries
-from tasks.actions import ProgressRefused, StaleTask, report_progress
+from tasks.actions import ProgressRefused, StaleTask, live_evidence_count, report_progress
 from tasks.forms import progress_form
 from tasks.rules import Status
 
@@ -23,7 +23,7 @@ async def _row_context(request: Request, task_id: int, mine: bool, **extra: Any)
     writable = access.can_write_unit(access.require_user(request), row["unit_id"])
     return {"t": row, "writable": writable, "show_plan": mine, "statuses": list(Status), "today": clock.today(),
             "v": row, "row_errors": {}, "evidence_required": row["evidence_required"],
-            "evidence_count": await queries.live_evidence_count(task_id), **extra}
+            "evidence_count": await live_evidence_count(task_id), **extra}
 
 
 @get("/tasks/{task_id:int}/row")
@@ -67,7 +67,7 @@ def _edit_again(request: Request, context: dict[str, Any], errors: dict[str, str
     """The form again with the reasons; what was typed stays (or, when stale, the current values)."""
     if typed is not None:
         context["v"] = {**context["t"], **{k: typed.get(k, "") for k in ("status", "progress", "note")},
-                        "completed_on": None}
+                        "completed_on_typed": typed.get("completed_on", "")}
     context["row_errors"] = errors
     if request.htmx:
         return HTMXTemplate(template_name="tasks/_row_edit.html", context=context, status_code=status)

@@ -7,7 +7,7 @@ from typing import Any
 
 from plans.queries import facts
 from tasks.rules import State, Status, state_at
-from tasks.tables import Evidence, Task
+from tasks.tables import Task
 
 ROW_COLUMNS = (
     Task.field.name.as_alias("field_name"), Task.field.plan.as_alias("plan_id"),
@@ -21,10 +21,6 @@ async def task_row(task_id: int, today: dt.date) -> dict[str, Any] | None:
     if row:
         row["state"] = state_at(facts(row), today)
     return row
-
-
-async def live_evidence_count(task_id: int) -> int:
-    return await Evidence.count().where((Evidence.task == task_id) & Evidence.deleted_at.is_null())
 
 
 async def open_tasks_of_unit(unit_id: int, today: dt.date) -> list[dict[str, Any]]:

@@ -17,12 +17,12 @@ from plans.forms import task_form
 from plans.queries import facts
 from tasks.actions import StaleTask, change_task
 from tasks.evidence import REVIEWS, evidence_context
-
-ACTIONS = {"created": N_("created the task"), "updated": N_("changed"), "evidence_added": N_("uploaded evidence"),
-           "evidence_deleted": N_("deleted evidence"), "evidence_review": N_("reviewed evidence")}
 from tasks.rules import Status, state_at
 from tasks.tables import Task, TaskEvent
 
+
+ACTIONS = {"created": N_("created the task"), "updated": N_("changed"), "evidence_added": N_("uploaded evidence"),
+           "evidence_deleted": N_("deleted evidence"), "evidence_review": N_("reviewed evidence")}
 
 LABELS = {
     "number": N_("No."), "content": N_("Task"), "lead": N_("Lead unit"), "partners": N_("Cooperating units"),
@@ -51,7 +51,7 @@ def show_value(name: str, value: object) -> str:
 @get("/tasks/{task_id:int}")
 async def task_detail(request: Request, task_id: FromPath[int]) -> Template:
     await access.task_for_user(request, task_id)
-    return Template("tasks/detail.html", context=await _detail_context(request, task_id))
+    return Template("tasks/detail.html", context=await detail_context(request, task_id))
 
 
 @post("/tasks/{task_id:int}")
@@ -70,12 +70,12 @@ async def task_edit(request: Request, task_id: FromPath[int], data: URLEncodedBo
             errors["stale"] = _("Someone changed this task after you opened it. The page now shows the current "
                                 "values; your edit was not saved.")
             return Template("tasks/detail.html", status_code=409,
-                            context=await _detail_context(request, task_id, edit_errors=errors))
+                            context=await detail_context(request, task_id, edit_errors=errors))
     return Template("tasks/detail.html", status_code=400,
-                    context=await _detail_context(request, task_id, edit_errors=errors, edit_values=values))
+                    context=await detail_context(request, task_id, edit_errors=errors, edit_values=values))
 
 
-async def _detail_context(request: Request, task_id: int, **extra: Any) -> dict[str, Any]:
+async def detail_context(request: Request, task_id: int, **extra: Any) -> dict[str, Any]:
     task = await Task.select(Task.all_columns(), Task.field.name.as_alias("field_name"),
                              Task.field.plan.as_alias("plan_id"), Task.field.plan.title.as_alias("plan_title"),
                              Task.field.plan.unit.name.as_alias("unit_name"),
@@ -94,7 +94,7 @@ async def _detail_context(request: Request, task_id: int, **extra: Any) -> dict[
 @get("/tasks/{task_id:int}/history")
 async def task_history(request: Request, task_id: FromPath[int]) -> Template:
     await access.task_for_user(request, task_id)
-    return HTMXTemplate(template_name="tasks/_history.html", context=await _detail_context(request, task_id))
+    return HTMXTemplate(template_name="tasks/_history.html", context=await detail_context(request, task_id))
 
 
 ROUTES = [task_detail, task_edit, task_history]

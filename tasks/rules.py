@@ -140,16 +140,25 @@ class ProgressUpdate:
     note: str
 
 
-def progress_errors(update: ProgressUpdate, today: dt.date, evidence_count: int,
+NOTE_LIMIT = 4000
+
+
+def progress_errors(update: ProgressUpdate, current: Status, today: dt.date, evidence_count: int,
                     evidence_required: bool) -> dict[str, str]:
     """Why an update cannot be saved, by form field; empty when it can.
 
     Done needs its completion date, never in the future, and — when the plan asks for it —
-    at least one evidence file already attached to the task.
+    at least one evidence file already attached to the task. Cancelling (or reopening a cancelled
+    task) is not a progress report: it takes the task out of the ratio, so it needs an approved
+    plan amendment.
     """
     errors: dict[str, str] = {}
+    if (update.status is Status.CANCELLED) != (current is Status.CANCELLED):
+        errors["status"] = _("Cancelling or reopening a task needs an approved plan amendment.")
     if not 0 <= update.progress <= 100:
         errors["progress"] = _("Progress is a number from 0 to 100.")
+    if len(update.note) > NOTE_LIMIT:
+        errors["note"] = _("At most %(n)s characters.", n=NOTE_LIMIT)
     if update.status is Status.DONE:
         if update.completed_on is None:
             errors["completed_on"] = _("Enter the day the task was completed.")

@@ -30,8 +30,12 @@
   function tooLarge(form) {
     var limit = Number(form.dataset.maxBytes);
     var input = form.querySelector("input[type=file]");
-    var big = Array.prototype.filter.call(input.files, function (file) { return file.size > limit; });
-    return big.map(function (file) { return form.dataset.tooLarge.replace("{name}", file.name); }).join(" ");
+    var files = Array.prototype.slice.call(input.files);
+    var big = files.filter(function (file) { return file.size > limit; });
+    var messages = big.map(function (file) { return form.dataset.tooLarge.replace("{name}", file.name); });
+    var total = files.reduce(function (sum, file) { return sum + file.size; }, 0);
+    if (!messages.length && total > limit) { messages.push(form.dataset.tooLargeTogether); }
+    return messages.join(" ");
   }
 
   document.addEventListener("dragover", function (event) {

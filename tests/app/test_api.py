@@ -149,3 +149,23 @@ def test_another_unit_cannot_upload_evidence_through_the_api(client, actors):
     response = client.post(f"/api/tasks/{task.id}/evidence", headers=token_for(actors.focal_b),
                            files=[("files", ("bao-cao.pdf", PDF, "application/pdf"))])
     assert response.status_code == 403 and Evidence.count().run_sync() == 0
+
+
+def test_a_stale_version_is_refused_even_when_nothing_would_change(client, actors):
+    stp_plan(actors)
+    task = Task.objects().order_by(Task.id).first().run_sync()
+    headers = token_for(actors.focal_a)
+    assert client.patch(f"/api/tasks/{task.id}", json={"version": 1, "progress": 40}, headers=headers).status_code == 200
+    same = client.patch(f"/api/tasks/{task.id}", json={"version": 1, "progress": 40}, headers=headers)
+    assert same.status_code == 409
+
+
+def test_the_api_keeps_the_pages_rules_on_cancelling_and_note_length(client, actors):
+    stp_plan(actors)
+    task = Task.objects().order_by(Task.id).first().run_sync()
+    headers = token_for(actors.focal_a)
+    cancel = client.patch(f"/api/tasks/{task.id}", json={"version": 1, "status": "cancelled"}, headers=headers)
+    long_note = client.patch(f"/api/tasks/{task.id}", json={"version": 1, "note": "x" * 4001}, headers=headers)
+    assert cancel.status_code == 400 and "status" in cancel.json()["errors"]
+    assert long_note.status_code == 400 and "note" in long_note.json()["errors"]
+    assert Task.objects().where(Task.id == task.id).first().run_sync().version == 1

@@ -441,3 +441,32 @@ def test_deleted_evidence_cannot_be_reviewed(web, actors):
     run(evidence.delete_evidence(row, actors.focal_a, NOW))
     web.login(actors.secretariat)
     assert web.post(f"/evidence/{row.id}/review", {"review": "accepted"}, htmx=True).status_code == 404
+
+
+def test_the_only_evidence_of_a_done_task_cannot_be_deleted_while_the_plan_requires_it(web, actors):
+    from tasks.tables import Task as TaskTable
+
+    make_plan(actors.unit_a, 2024, {"Thể chế": [TaskSpec("Việc xong", dt.date(2024, 6, 30), "done",
+                                                          dt.date(2024, 6, 1))]})
+    task = TaskTable.objects().first().run_sync()
+    web.login(actors.focal_a)
+    pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    web.post(f"/tasks/{task.id}/evidence", {}, files={"files": ("bao-cao.pdf", pdf, "application/pdf")})
+    only = Evidence.objects().first().run_sync()
+    response = web.post(f"/evidence/{only.id}/delete", {}, htmx=True)
+    assert response.status_code == 400
+    assert Evidence.objects().first().run_sync().deleted_at is None
+
+
+def test_a_review_made_on_a_stale_copy_is_refused(actors):
+    from tasks.evidence import review_evidence
+
+    make_plan(actors.unit_a, 2024, {"Thể chế": [TaskSpec("Việc", dt.date(2024, 6, 30))]})
+    task = Task.objects().first().run_sync()
+    Evidence(task=task.id, sha256="0" * 64, size=1, original_name="a.pdf", content_type="application/pdf",
+             uploaded_by=actors.focal_a.id).save().run_sync()
+    seen_by_both = Evidence.objects().first().run_sync()
+    run(review_evidence(seen_by_both, "accepted", "", actors.secretariat, NOW))
+    with pytest.raises(EvidenceError):
+        run(review_evidence(seen_by_both, "needs_more", "Thiếu chữ ký", actors.secretariat, NOW))
+    assert Evidence.objects().first().run_sync().review == "accepted"

@@ -121,10 +121,36 @@ def test_the_steering_committee_has_no_task_list_of_its_own(web, actors):
     assert web.get("/my/tasks", follow_redirects=False).headers["location"] == "/plans"
 
 
-def test_the_plans_evidence_setting_is_changed_by_the_unit_only(web, actors):
+def test_the_evidence_rule_is_set_by_the_secretariat_not_by_the_unit_it_binds(web, actors):
     plan, _task = plan_with_two_tasks(actors)
-    web.login(actors.focal_b)
-    assert web.post(f"/plans/{plan.id}/settings", {}).status_code == 403
-    web.login(actors.focal_a)
+    for who in ("focal_a", "head_a", "focal_b", "steering"):
+        web.login(getattr(actors, who))
+        assert "/settings" not in web.get(f"/plans/{plan.id}").text
+        assert web.post(f"/plans/{plan.id}/settings", {}).status_code == 403
+    assert Plan.objects().first().run_sync().evidence_required is True
+    web.login(actors.secretariat)
     assert web.post(f"/plans/{plan.id}/settings", {}).status_code == 303
     assert Plan.objects().first().run_sync().evidence_required is False
+
+
+def test_a_unit_cannot_cancel_its_own_task_to_lift_its_ratio(web, actors):
+    plan, task = plan_with_two_tasks(actors)
+    web.login(actors.focal_a)
+    response = post_progress(web, task, status="cancelled")
+    assert response.status_code == 400 and 'data-error="status"' in response.text
+    assert Task.objects().where(Task.id == task.id).first().run_sync().status == "in_progress"
+
+
+def test_the_typed_completion_date_stays_when_the_form_comes_back(web, actors):
+    plan, task = plan_with_two_tasks(actors)
+    web.login(actors.focal_a)
+    response = post_progress(web, task, status="done", completed_on="2000-01-05")  # refused: no evidence
+    assert response.status_code == 400 and 'value="2000-01-05"' in response.text
+
+
+def test_a_completion_date_typed_as_dd_mm_yyyy_is_read(web, actors):
+    plan, task = plan_with_two_tasks(actors, evidence_required=False)
+    web.login(actors.focal_a)
+    day = clock.today() - dt.timedelta(days=2)
+    assert post_progress(web, task, status="done", completed_on=day.strftime("%d/%m/%Y")).status_code == 200
+    assert Task.objects().where(Task.id == task.id).first().run_sync().completed_on == day

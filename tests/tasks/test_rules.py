@@ -89,21 +89,31 @@ def test_done_needs_a_completion_date_that_is_not_in_the_future():
     from tasks.rules import progress_errors
 
     today = D(2024, 6, 20)
-    assert progress_errors(update(), today, 1, True) == {}  # today itself is fine
-    assert "completed_on" in progress_errors(update(completed_on=None), today, 1, True)
-    assert "completed_on" in progress_errors(update(completed_on=D(2024, 6, 21)), today, 1, True)
+    assert progress_errors(update(), Status.IN_PROGRESS, today, 1, True) == {}  # today itself is fine
+    assert "completed_on" in progress_errors(update(completed_on=None), Status.IN_PROGRESS, today, 1, True)
+    assert "completed_on" in progress_errors(update(completed_on=D(2024, 6, 21)), Status.IN_PROGRESS, today, 1, True)
 
 
 def test_done_needs_evidence_only_when_the_plan_requires_it():
     from tasks.rules import progress_errors
 
     today = D(2024, 6, 20)
-    assert "status" in progress_errors(update(), today, 0, True)
-    assert progress_errors(update(), today, 0, False) == {}
-    assert progress_errors(update("in_progress", 40, None), today, 0, True) == {}
+    assert "status" in progress_errors(update(), Status.IN_PROGRESS, today, 0, True)
+    assert progress_errors(update(), Status.IN_PROGRESS, today, 0, False) == {}
+    assert progress_errors(update("in_progress", 40, None), Status.IN_PROGRESS, today, 0, True) == {}
 
 
 def test_progress_outside_0_to_100_is_refused():
     from tasks.rules import progress_errors
 
-    assert "progress" in progress_errors(update("in_progress", 120, None), D(2024, 6, 20), 0, False)
+    errors = progress_errors(update("in_progress", 120, None), Status.IN_PROGRESS, D(2024, 6, 20), 0, False)
+    assert "progress" in errors
+
+
+def test_cancelling_or_reopening_is_not_a_progress_report():
+    from tasks.rules import progress_errors
+
+    today = D(2024, 6, 20)
+    assert "status" in progress_errors(update("cancelled", 0, None), Status.IN_PROGRESS, today, 0, False)
+    assert "status" in progress_errors(update("in_progress", 10, None), Status.CANCELLED, today, 0, False)
+    assert progress_errors(update("cancelled", 0, None), Status.CANCELLED, today, 0, False) == {}
