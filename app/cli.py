@@ -83,6 +83,7 @@ def demo(host: str, port: int, load_only: bool) -> None:
 
     settings = get_settings()
     run(migrate_db())
+    click.echo(_("Loading the demo province (the first time takes a few seconds)…"))
     accounts = run(demo_data.load(clock.now()))
     click.echo(f"Database: {settings.database_url}")
     click.echo(_("Demo accounts (password: %(password)s):", password=demo_data.DEMO_PASSWORD))

@@ -6,16 +6,20 @@ Loading is idempotent: what exists already is left as it is.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
+import unicodedata
 from dataclasses import dataclass
 
 from app.auth import hash_password
+from app.clock import TZ
 from app.demo_data import STP_2024, STP_DOC
 from app.tables import Unit, User
 from plans.actions import existing_plan, save_parsed_plan
 from plans.rules import guess_component, parse_deadline
 from plans.spreadsheet import ParsedField, ParsedPlan, ParsedTask
 from tasks.actions import change_task
+from tasks.evidence import Upload, add_evidence, review_evidence
 from tasks.tables import Task
 
 DEMO_PASSWORD = "demo-parplan-2024"
@@ -36,6 +40,7 @@ COMMUNES = [
 ]
 # Sở Tư pháp's two tasks not done at the 2024 inspection (26/28): V.3 and VII.3.
 STP_OPEN = {("V", "3"), ("VII", "3")}
+CURRENT_YEAR_UNITS = ("STP", "SCT")  # the units with demo focal points
 
 
 @dataclass(frozen=True)
@@ -143,4 +148,92 @@ async def load(now: dt.datetime) -> list[tuple[DemoAccount, bool]]:
         async with Task._meta.db.transaction():
             plan = await save_parsed_plan(parsed, unit, actor, now)
             await _progress(plan.id, rng.uniform(0.45, 1.0), rng, STP_OPEN if code == "STP" else set(), actor, now)
+            await _evidence(plan.id, unit.name, actor, secretariat, rng, now)
+    await _current_year(units, focal, secretariat, now)
     return [(a, True) for a, _ in accounts]
+
+
+async def _current_year(units: dict[str, Unit], focal: dict[str, User], secretariat: User,
+                        now: dt.datetime) -> None:
+    """This year's plans for the two units with demo focal points, so "my tasks" has real work in it."""
+    today = now.astimezone(TZ).date()
+    if today.year == YEAR:
+        return
+    for code in CURRENT_YEAR_UNITS:
+        unit = units[code]
+        if await existing_plan(unit.id, today.year):
+            continue
+        rng = random.Random(f"parplan-demo-{code}-{today.year}")
+        parsed = year_plan(code, unit.name, today.year, rng)
+        async with Task._meta.db.transaction():
+            plan = await save_parsed_plan(parsed, unit, focal[code], now)
+            await _progress_to_date(plan.id, today, rng, focal[code], now)
+            await _evidence(plan.id, unit.name, focal[code], secretariat, rng, now)
+
+
+def year_plan(code: str, name: str, year: int, rng: random.Random) -> ParsedPlan:
+    """The 2024 structure moved to `year`: the same fields and deadlines, a varied subset of tasks."""
+    fields = []
+    for field_name, tasks in STP_2024:
+        kept = [t for t in tasks if rng.random() < 0.85] or tasks[:1]
+        parsed = [ParsedTask(number=str(i), content=c.replace("2024", str(year)).replace("Sở Tư pháp", name),
+                             lead=lead, partners=p, output=o, note="", due_text=d.replace("2024", str(year)),
+                             due=parse_deadline(d.replace("2024", str(year)), year), row=0)
+                  for i, (_n, c, lead, p, d, o) in enumerate(kept, start=1)]
+        fields.append(ParsedField(name=field_name, component=guess_component(field_name), tasks=parsed, row=0))
+    return ParsedPlan(year=year, title=f"Kế hoạch cải cách hành chính năm {year}", doc_number=f"12/KH-{code}",
+                      doc_date=dt.date(year, 1, 15), fields=fields)
+
+
+async def _progress_to_date(plan_id: int, today: dt.date, rng: random.Random, actor: User,
+                            now: dt.datetime) -> None:
+    """Past deadlines mostly met (a few overdue), the next weeks' tasks under way, later ones barely begun."""
+    tasks = await Task.objects().where(Task.field.plan == plan_id).order_by(Task.due_date)
+    for task in tasks:
+        if task.due_date < today and rng.random() < 0.85:
+            done_on = min(today, task.due_date - dt.timedelta(days=rng.randint(0, 15)))
+            values = {"status": "done", "completed_on": done_on}
+        elif task.due_date < today + dt.timedelta(days=45):
+            values = {"status": "in_progress", "progress": rng.choice([20, 40, 60, 80])}
+        elif rng.random() < 0.5:
+            values = {"status": "in_progress", "progress": rng.choice([10, 20, 30])}
+        else:
+            continue
+        await change_task(task, values, actor, now)
+
+
+async def _evidence(plan_id: int, unit_name: str, actor: User, reviewer: User, rng: random.Random,
+                    now: dt.datetime) -> None:
+    """A small PDF behind every done task, most of them reviewed by the secretariat."""
+    done = await Task.objects().where((Task.field.plan == plan_id) & (Task.status == "done")).order_by(Task.id)
+    for i, task in enumerate(done, start=1):
+        name = f"{task.output or 'Tài liệu'} - nhiệm vụ {task.number}.pdf"
+        details = {"doc_number": f"{i}/BC", "doc_date": task.completed_on.isoformat(), "issuer": unit_name,
+                   "description": task.content[:200]}
+        [row] = await add_evidence(task.id, [Upload(name, io.BytesIO(demo_pdf(task.content)))], details, actor, now)
+        draw = rng.random()
+        if draw < 0.7:
+            await review_evidence(row, "accepted", "", reviewer, now)
+        elif draw < 0.8:
+            await review_evidence(row, "needs_more", "Bổ sung bản có chữ ký, đóng dấu", reviewer, now)
+
+
+def demo_pdf(text: str) -> bytes:
+    """A valid one-page PDF naming the task (in ASCII: the base PDF fonts have no Vietnamese letters)."""
+    plain = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    plain = "".join(c for c in plain if c.isascii() and unicodedata.category(c) != "Mn")[:90]
+    plain = plain.replace("\\", "").replace("(", "[").replace(")", "]")
+    content = f"BT /F1 11 Tf 50 780 Td ({plain}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)

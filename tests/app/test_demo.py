@@ -26,6 +26,20 @@ def test_the_demo_province_has_stp_at_26_of_28_and_an_account_per_role():
     assert len(ratios) > 5  # progress varies between units
 
 
+def test_done_tasks_carry_reviewed_pdf_evidence_and_this_year_has_a_plan():
+    from tasks.tables import Evidence
+
+    run(demo.load(NOW))
+    done = Task.count().where(Task.status == "done").run_sync()
+    assert Evidence.count().run_sync() == done > 26
+    assert Evidence.count().where(Evidence.review == "accepted").run_sync() > done // 2
+    assert Evidence.count().where(Evidence.content_type == "application/pdf").run_sync() == done
+    this_year = Plan.objects().where((Plan.unit.code == "STP") & (Plan.year == 2026)).first().run_sync()
+    view = run(plan_view(this_year.id, NOW.date()))
+    states = {t["state"].value for f in view.fields for t in f.tasks}
+    assert {"done_on_time", "in_progress"} <= states
+
+
 def test_loading_the_demo_twice_changes_nothing():
     run(demo.load(NOW))
     before = (count(Unit), count(User), count(Plan), count(Task))
