@@ -64,3 +64,18 @@ def test_the_history_fragment_reloads_after_an_evidence_upload(web, actors):
     history = web.get(f"/tasks/{task.id}/history", headers={"hx-request": "true"}).text
     assert 'id="history-section"' in history and "đã tải lên tài liệu kiểm chứng" in history
     assert "bao-cao.pdf" in history
+
+
+def test_a_review_in_the_history_names_the_file_once(web, actors):
+    from tasks.evidence import review_evidence
+    from tasks.tables import Evidence
+    from tests.builders import NOW, run
+
+    task = one_task(actors)
+    Evidence(task=task.id, sha256="0" * 64, size=1, original_name="bien-ban.pdf", content_type="application/pdf",
+             uploaded_by=actors.focal_a.id).save().run_sync()
+    run(review_evidence(Evidence.objects().first().run_sync(), "accepted", "", actors.secretariat, NOW))
+    web.login(actors.focal_a)
+    history = web.get(f"/tasks/{task.id}/history", headers={"hx-request": "true"}).text
+    assert "đã xem xét tài liệu kiểm chứng" in history and "Đạt" in history
+    assert "<del>bien-ban.pdf</del>" not in history and "bien-ban.pdf" in history
