@@ -42,24 +42,25 @@ async def task_edit_row(request: Request, task_id: FromPath[int], mine: FromQuer
 async def task_progress(request: Request, task_id: FromPath[int], data: URLEncodedBody[dict[str, str]],
                         mine: FromQuery[bool] = False) -> Response:
     task = await access.task_for_user(request, task_id, write=True)
-    context = await _row_context(request, task_id, mine)
     update, errors = progress_form(data)
+    if not errors:
+        version = int(data["version"]) if data.get("version", "").isdigit() else -1
+        try:
+            await report_progress(task, update, version, access.require_user(request), clock.now())
+        except ProgressRefused as exc:
+            errors = exc.errors
+        except StaleTask:
+            stale = _("Someone changed this task after you opened it. The page now shows the current values; "
+                      "your edit was not saved.")
+            return _edit_again(request, await _row_context(request, task_id, mine), {"stale": stale}, 409, None)
+    # Built once, after the write: the row as it now stands (or as it stood, when refused).
+    context = await _row_context(request, task_id, mine)
     if errors:
         return _edit_again(request, context, errors, 400, data)
-    version = int(data["version"]) if data.get("version", "").isdigit() else -1
-    try:
-        await report_progress(task, update, version, access.require_user(request), clock.now())
-    except ProgressRefused as exc:
-        return _edit_again(request, context, exc.errors, 400, data)
-    except StaleTask:
-        stale = _("Someone changed this task after you opened it. The page now shows the current values; "
-                  "your edit was not saved.")
-        return _edit_again(request, await _row_context(request, task_id, mine), {"stale": stale}, 409, None)
     if not request.htmx:
         return Redirect("/my/tasks" if mine else f"/plans/{context['t']['plan_id']}", status_code=303)
-    saved = await _row_context(request, task_id, mine)
-    saved["view"] = None if mine else await plan_view(saved["t"]["plan_id"], clock.today())
-    return HTMXTemplate(template_name="tasks/_row_saved.html", context=saved)
+    context["view"] = None if mine else await plan_view(context["t"]["plan_id"], clock.today())
+    return HTMXTemplate(template_name="tasks/_row_saved.html", context=context)
 
 
 def _edit_again(request: Request, context: dict[str, Any], errors: dict[str, str], status: int,
