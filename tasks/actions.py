@@ -9,7 +9,7 @@ from app.clock import TZ
 from app.i18n import _
 from app.tables import User
 from tasks.rules import ProgressUpdate, Status, clamp_progress, progress_errors
-from tasks.tables import Evidence, Task, TaskEvent
+from tasks.tables import Evidence, Task, TaskDeadline, TaskEvent
 
 TRACKED = ("number", "content", "lead", "partners", "output", "note", "due_date", "due_text",
            "status", "progress", "completed_on", "cancel_reason", "cancelled_on")
@@ -73,6 +73,10 @@ async def change_task(task: Task, values: dict[str, Any], actor: User | None, no
             raise StaleTask(await Task.objects().where(Task.id == task.id).first())
         await TaskEvent.insert(TaskEvent(task=task.id, actor=actor.id if actor else None, at=now,
                                          action="updated", changes=changes))
+        if "due_date" in changes:
+            # Boards at an earlier cut-off judge the task against the deadline then in force.
+            await TaskDeadline.insert(TaskDeadline(task=task.id, changed_on=now.astimezone(TZ).date(),
+                                                   old_due=task.due_date, new_due=values["due_date"]))
     for k in changes:
         setattr(task, k, values[k])
     task.version += 1

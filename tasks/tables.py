@@ -57,3 +57,12 @@ class Evidence(Table):
     review_comment = Text(default="")
     reviewed_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     reviewed_at = Timestamptz(null=True, default=None)
+
+
+class TaskDeadline(Table):
+    """A deadline change (plan amendment or correction): boards at an earlier cut-off use the deadline then in force."""
+
+    task = ForeignKey(Task, index=True, on_delete=OnDelete.cascade)
+    changed_on = Date()  # local date of the change; from this day on, new_due applies
+    old_due = Date()
+    new_due = Date()

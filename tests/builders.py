@@ -13,14 +13,15 @@ from app.auth import hash_password
 from app.tables import Session, Unit, User
 from plans.tables import Field, Plan
 from app.tables import ApiToken
-from tasks.tables import Evidence, Task, TaskEvent
+from scoring.tables import ManualScore, ScoringRule, ScoringRuleVersion
+from tasks.tables import Evidence, Task, TaskDeadline, TaskEvent
 
 PASSWORD = "correct horse battery"
 NOW = dt.datetime(2024, 7, 1, 9, 0, tzinfo=dt.timezone.utc)
 
 
 def empty_all_tables() -> None:
-    for table in (Evidence, TaskEvent, Task, Field, Plan, ApiToken, Session, User, Unit):
+    for table in (ManualScore, ScoringRuleVersion, ScoringRule, TaskDeadline, Evidence, TaskEvent, Task, Field, Plan, ApiToken, Session, User, Unit):
         table.delete(force=True).run_sync()
 
 
@@ -66,6 +67,7 @@ class TaskSpec:
     status: str = "not_started"
     completed_on: dt.date | None = None
     number: str = ""
+    cancelled_on: dt.date | None = None
 
 
 def make_plan(unit: Unit, year: int = 2024, fields: dict[str, list[TaskSpec]] | None = None,
@@ -78,7 +80,7 @@ def make_plan(unit: Unit, year: int = 2024, fields: dict[str, list[TaskSpec]] | 
         field.save().run_sync()
         for i, spec in enumerate(specs, start=1):
             Task(field=field.id, position=i, number=spec.number or str(i), content=spec.content, due_date=spec.due,
-                 due_text="", status=spec.status, completed_on=spec.completed_on,
+                 due_text="", status=spec.status, completed_on=spec.completed_on, cancelled_on=spec.cancelled_on,
                  progress=100 if spec.status == "done" else 0).save().run_sync()
     return plan
 

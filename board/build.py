@@ -1,0 +1,128 @@
+"""The board: one row per unit with its counts at the cut-off, its points and its rank in the block."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from app.i18n import format_percent
+from board.queries import Filter, state_counts, units_of_year
+from plans.rules import fold
+from scoring.queries import manual_scores, rule_for_block, rules_for_year
+from scoring.rules import Counts, Rule, Score, competition_ranks, measured, score_unit
+
+SORTS = ("rank", "ratio", "overdue", "name")
+
+
+@dataclass
+class Row:
+    unit: dict[str, Any]
+    plan: dict[str, Any] | None
+    counts: Counts  # what the board shows: the whole plan, or the filtered field/component
+    rule: Rule | None
+    score: Score | None  # always on the whole plan
+    rank: int | None = None
+
+    @property
+    def ratio(self) -> tuple[int, int]:
+        return measured(self.rule, self.counts)
+
+    @property
+    def ratio_value(self) -> Fraction | None:
+        done, counted = self.ratio
+        return Fraction(done, counted) if counted else None
+
+    @property
+    def ratio_text(self) -> str:
+        return "%d/%d" % self.ratio
+
+    @property
+    def percent_text(self) -> str:
+        return format_percent(self.ratio_value)
+
+    @property
+    def completion_points(self) -> Fraction | None:
+        part = self.score.part("completion") if self.score else None
+        return part.points if part else None
+
+
+@dataclass
+class Block:
+    name: str
+    rows: list[Row] = field(default_factory=list)
+    rule: Rule | None = None
+    rule_row: dict[str, Any] | None = None
+
+    @property
+    def totals(self) -> Counts:
+        return sum_counts(r.counts for r in self.rows)
+
+
+@dataclass
+class Board:
+    filter: Filter
+    blocks: list[Block]
+    sort: str = "rank"
+
+    @property
+    def rows(self) -> list[Row]:
+        return [r for b in self.blocks for r in b.rows]
+
+    @property
+    def totals(self) -> Counts:
+        return sum_counts(r.counts for r in self.rows)
+
+
+def sum_counts(items) -> Counts:
+    names = ("total", "done_on_time", "done_late", "in_progress", "not_started", "overdue", "cancelled")
+    sums = dict.fromkeys(names, 0)
+    for c in items:
+        for n in names:
+            sums[n] += getattr(c, n)
+    return Counts(**sums)
+
+
+def issued_on(plan: dict[str, Any] | None, as_of: dt.date) -> dt.date | None:
+    """The plan's issue date if it had been issued by the cut-off."""
+    if plan and plan["status"] == "issued" and plan["doc_date"] and plan["doc_date"] <= as_of:
+        return plan["doc_date"]
+    return None
+
+
+def _sort_key(sort: str):
+    last = Fraction(10**9)
+    keys = {
+        "rank": lambda r: (r.rank if r.rank is not None else 10**9, -(r.ratio_value or -1), fold(r.unit["name"])),
+        "ratio": lambda r: (-(r.ratio_value if r.ratio_value is not None else -1), fold(r.unit["name"])),
+        "overdue": lambda r: (-r.counts.overdue, fold(r.unit["name"])),
+        "name": lambda r: (fold(r.unit["name"]), last),
+    }
+    return keys[sort if sort in keys else "rank"]
+
+
+async def build_board(flt: Filter, sort: str = "rank") -> Board:
+    """Five queries whatever the size: units and plans, counts (twice when filtered), rules, entered points."""
+    units = await units_of_year(flt)
+    shown = await state_counts(flt, "plan", narrowed=True)
+    whole = await state_counts(flt, "plan", narrowed=False) if flt.narrowed else shown
+    rules = await rules_for_year(flt.year)
+    manual = await manual_scores(flt.year)
+    blocks: dict[str, Block] = {}
+    for u in units:
+        block = blocks.get(u["block"])
+        if block is None:
+            found = rule_for_block(rules, u["block"])
+            block = blocks[u["block"]] = Block(u["block"], rule=found[0] if found else None,
+                                               rule_row=found[1] if found else None)
+        plan_id = u["plan"]["id"] if u["plan"] else None
+        score = score_unit(block.rule, whole.get(plan_id, Counts()), issued_on(u["plan"], flt.as_of),
+                           manual.get(u["id"], {})) if block.rule else None
+        block.rows.append(Row(u, u["plan"], shown.get(plan_id, Counts()), block.rule, score))
+    for block in blocks.values():
+        ranks = competition_ranks([r.score.total if r.score else None for r in block.rows])
+        for row, rank in zip(block.rows, ranks):
+            row.rank = rank
+        block.rows.sort(key=_sort_key(sort))
+    return Board(flt, [blocks[k] for k in sorted(blocks, key=fold)], sort)
