@@ -101,3 +101,35 @@ def require_admin(request: Request) -> User:
     if not can_manage_accounts(user):
         raise PermissionDeniedException(_("Only an administrator may manage accounts."))
     return user
+
+
+BOARD_ROLES = ("admin", "secretariat", "steering")
+
+
+def can_see_board(user: User | None) -> bool:
+    """The completion board and the scores are for the steering committee, the secretariat and the admin."""
+    return user is not None and user.role in BOARD_ROLES
+
+
+def require_board_reader(request: Request) -> User:
+    user = require_user(request)
+    if not can_see_board(user):
+        raise PermissionDeniedException(_("Only the steering committee and the secretariat see the board."))
+    return user
+
+
+def can_edit_scoring(user: User | None) -> bool:
+    """Scoring rules and the points of criteria that do not come from tasks are set by the secretariat."""
+    return user is not None and user.role in ("secretariat", "admin")
+
+
+def require_scoring_editor(request: Request) -> User:
+    user = require_user(request)
+    if not can_edit_scoring(user):
+        raise PermissionDeniedException(_("Only the secretariat edits scoring rules and points."))
+    return user
+
+
+def can_see_unit_score(user: User | None, unit_id: int) -> bool:
+    """A unit sees its own score breakdown; board readers see every unit's."""
+    return can_see_board(user) or (user is not None and user.role in UNIT_ROLES and user.unit == unit_id)

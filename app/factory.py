@@ -21,8 +21,12 @@ from app.auth import AuthMiddleware
 from app.i18n import _
 from app.settings import get_settings
 from app.templating import ROOT, make_environment
+from board import api as board_api
+from board import export as board_export
+from board import routes as board_routes
 from plans import api as plan_api
 from plans import routes as plan_routes
+from scoring import routes as scoring_routes
 from tasks import api as task_api
 from tasks import evidence_routes, progress_routes
 from tasks import routes as task_routes
@@ -96,7 +100,8 @@ def create_app() -> Litestar:
     # A PostgreSQL pool belongs to the server's event loop; the in-process test client turns it off.
     pooled = settings.is_postgres and settings.db_pool
     pages = Router("/", route_handlers=[*web.ROUTES, *admin.ROUTES, *plan_routes.ROUTES, *task_routes.ROUTES,
-                                        *evidence_routes.ROUTES, *progress_routes.ROUTES], include_in_schema=False)
+                                        *evidence_routes.ROUTES, *progress_routes.ROUTES, *board_routes.ROUTES,
+                                        *board_export.ROUTES, *scoring_routes.ROUTES], include_in_schema=False)
     return Litestar(
         openapi_config=OpenAPIConfig(title="parplan API", version="1", path="/api/schema",
                                      render_plugins=[JsonRenderPlugin()], components=Components(
@@ -104,7 +109,7 @@ def create_app() -> Litestar:
                                      security=[{"token": []}]),
         on_startup=[_open_pool] if pooled else [],
         on_shutdown=[_close_pool] if pooled else [],
-        route_handlers=[pages, *plan_api.ROUTES, *task_api.ROUTES, *_static_routers()],
+        route_handlers=[pages, *plan_api.ROUTES, *task_api.ROUTES, *board_api.ROUTES, *_static_routers()],
         middleware=[AuthMiddleware()],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),

@@ -15,6 +15,18 @@ def can_manage_accounts(user) -> bool:
 
     return allowed(user)
 
+
+def can_see_board(user) -> bool:
+    from app.access import can_see_board as allowed
+
+    return allowed(user)
+
+
+def can_edit_scoring(user) -> bool:
+    from app.access import can_edit_scoring as allowed
+
+    return allowed(user)
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 
@@ -33,5 +45,6 @@ def make_environment() -> Environment:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(date=i18n.format_date, number=i18n.format_number, percent=i18n.format_percent,
                        roman=int_to_roman)
-    env.globals.update(get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, can_manage_accounts=can_manage_accounts)
+    env.globals.update(get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, can_manage_accounts=can_manage_accounts,
+                       can_see_board=can_see_board, can_edit_scoring=can_edit_scoring)
     return env
