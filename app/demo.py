@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app.auth import hash_password
 from app.clock import TZ
 from app.demo_data import STP_2024, STP_DOC
+from app.demo_scoring import load_scoring, years_to_score
 from app.tables import Unit, User
 from plans.actions import existing_plan, save_parsed_plan
 from plans.rules import guess_component, parse_deadline
@@ -41,6 +42,7 @@ COMMUNES = [
 # Sở Tư pháp's two tasks not done at the 2024 inspection (26/28): V.3 and VII.3.
 STP_OPEN = {("V", "3"), ("VII", "3")}
 CURRENT_YEAR_UNITS = ("STP", "SCT")  # the units with demo focal points
+LATE_PLANS = {"SXD": dt.date(YEAR, 2, 6), "XQS": dt.date(YEAR, 2, 20)}  # issued after the scoring rule's 31/01
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def unit_plan(code: str, name: str, rng: random.Random) -> ParsedPlan:
             t.number, t.content = str(i), t.content.replace("Sở Tư pháp", name).replace("của Sở", f"của {name}")
         f.tasks = keep
     base.doc_number = f"{rng.randint(5, 40)}/KH-{code}"
-    base.doc_date = dt.date(YEAR, 1, rng.randint(5, 31))
+    base.doc_date = LATE_PLANS.get(code, dt.date(YEAR, 1, rng.randint(5, 31)))
     return base
 
 
@@ -150,6 +152,7 @@ async def load(now: dt.datetime) -> list[tuple[DemoAccount, bool]]:
             await _progress(plan.id, rng.uniform(0.45, 1.0), rng, STP_OPEN if code == "STP" else set(), actor, now)
             await _evidence(plan.id, unit.name, actor, secretariat, rng, now)
     await _current_year(units, focal, secretariat, now)
+    await load_scoring(units, secretariat, years_to_score(now, YEAR), COMMUNES_BLOCK, now, demo_pdf)
     return [(a, True) for a, _ in accounts]
 
 

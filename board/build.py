@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from app.i18n import format_percent
+from app.i18n import N_, format_percent
 from board.queries import Filter, state_counts, units_of_year
 from plans.rules import fold
 from scoring.queries import manual_scores, rule_for_block, rules_for_year
 from scoring.rules import Counts, Rule, Score, competition_ranks, measured, score_unit
 
-SORTS = ("rank", "ratio", "overdue", "name")
+SORT_LABELS = {"rank": N_("Rank"), "ratio": N_("Completion ratio"), "overdue": N_("Most overdue tasks"),
+               "name": N_("Unit name")}
+SORTS = tuple(SORT_LABELS)
 
 
 @dataclass

@@ -1,3 +1,59 @@
-"""Placeholder: filled in by the board issue."""
+"""The board as a file: the same query parameters and the same rows as the page, as .xlsx or CSV."""
 
-ROUTES: list = []
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery
+
+from app import access, clock
+from app.i18n import _
+from board import export_write
+from board.build import Board, build_board
+from board.params import board_filter, board_sort
+from board.queries import Filter, field_names
+from plans.routes import XLSX
+from plans.rules import fold
+
+CSV = "text/csv; charset=utf-8"
+
+
+async def provide_board(request: Request, year: FromQuery[int | None] = None, as_of: FromQuery[dt.date | None] = None,
+                        block: FromQuery[str] = "", field: FromQuery[str] = "", component: FromQuery[str] = "",
+                        sort: FromQuery[str] = "rank") -> Board:
+    """Access first, then the board the page would show for the page's own parameters (bad values: 400)."""
+    access.require_board_reader(request)
+    flt = board_filter(year, as_of, block, field, component, clock.today())
+    return await build_board(flt, board_sort(sort))
+
+
+async def shown_field_name(flt: Filter) -> str:
+    """The page sends a field as its folded key ("cai cach the che"); the file names it as the plans spell it."""
+    if not flt.field:
+        return ""
+    names = (await field_names(flt.year)).get(fold(flt.field))
+    return names[0] if names else flt.field
+
+
+def _download(body: bytes, media_type: str, name: str) -> Response:
+    return Response(body, media_type=media_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{name.encode('ascii', 'replace').decode()}\"; "
+                               f"filename*=UTF-8''{quote(name)}"})
+
+
+@get("/board/export.xlsx", dependencies={"board": Provide(provide_board)})
+async def board_export_xlsx(board: NamedDependency[Board]) -> Response:
+    body = export_write.write_xlsx(board, await shown_field_name(board.filter))
+    return _download(body, XLSX, export_write.file_name(board, "xlsx"))
+
+
+@get("/board/export.csv", dependencies={"board": Provide(provide_board)})
+async def board_export_csv(board: NamedDependency[Board]) -> Response:
+    body = export_write.write_csv(board, await shown_field_name(board.filter))
+    return _download(body, CSV, export_write.file_name(board, "csv"))
+
+
+ROUTES = [board_export_xlsx, board_export_csv]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from litestar.exceptions import ValidationException
+from litestar.exceptions import ClientException
 
 from app.i18n import _
+from board.build import SORTS
 from board.queries import Filter
 
 
@@ -15,12 +16,27 @@ def default_as_of(year: int, today: dt.date) -> dt.date:
     return min(today, dt.date(year, 12, 31))
 
 
+def _component(raw: str | int | None) -> int | None:
+    """The page's "all components" option sends an empty value, so a component may come as text."""
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 8:
+        raise ClientException(detail=_("Choose a component from 1 to 8."))
+    return int(text)
+
+
 def board_filter(year: int | None, as_of: dt.date | None, block: str | None, field: str | None,
-                 component: int | None, today: dt.date) -> Filter:
+                 component: str | int | None, today: dt.date) -> Filter:
+    """A 400 with its own message (ClientException) for a value the board cannot show."""
     year = year or today.year
     if not 2000 <= year <= 2100:
-        raise ValidationException(_("Choose a year between 2000 and 2100."))
-    if component is not None and not 1 <= component <= 8:
-        raise ValidationException(_("Choose a component from 1 to 8."))
+        raise ClientException(detail=_("Choose a year between 2000 and 2100."))
     return Filter(year=year, as_of=as_of or default_as_of(year, today), block=(block or "").strip(),
-                  field=(field or "").strip(), component=component)
+                  field=(field or "").strip(), component=_component(component))
+
+
+def board_sort(sort: str) -> str:
+    if sort not in SORTS:
+        raise ClientException(detail=_("Choose one of the options."))
+    return sort

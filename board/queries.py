@@ -155,3 +155,19 @@ async def deadlines_at(task_ids: list[int], as_of: dt.date) -> dict[int, dt.date
     for c in changes:
         out.setdefault(c["task"], c["old_due"])  # the first change after the cut-off holds the deadline then
     return out
+
+
+async def unit_tasks(flt: Filter, unit_id: int) -> list[dict[str, Any]]:
+    """The tasks of a unit's plan for the year, narrowed like the board's counts (field, component)."""
+    query = Task.select(Task.id, Task.number, Task.content, Task.status, Task.due_date, Task.completed_on,
+                        Task.cancelled_on, Task.field.name.as_alias("field_name"),
+                        Task.field.component.as_alias("component"), Task.field.position.as_alias("field_position"),
+                        Task.position).where((Task.field.plan.unit == unit_id) & (Task.field.plan.year == flt.year))
+    if flt.component is not None:
+        query = query.where(Task.field.component == flt.component)
+    if flt.field:
+        names = (await field_names(flt.year)).get(fold(flt.field), [])
+        if not names:
+            return []
+        query = query.where(Task.field.name.is_in(names))
+    return sorted(await query, key=lambda t: (t["field_position"], t["position"]))

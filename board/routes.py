@@ -1,3 +1,197 @@
-"""Placeholder: filled in by the board issue."""
+"""The completion board: the page, its drill-downs (tasks behind a count, points behind a score) and its charts.
 
-ROUTES: list = []
+Each URL has two shapes: the full page, or for htmx just the fragment the page includes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, get
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.plugins.htmx import HTMXTemplate
+from litestar.response import Template
+
+from app import access, clock
+from app.i18n import N_, _, format_number, format_percent
+from app.tables import Unit
+from board import charts
+from board.build import SORT_LABELS, SORTS, Board, Row, build_board
+from board.params import board_filter, board_sort
+from board.queries import Filter, blocks, deadlines_at, field_names, monthly, state_counts, unit_tasks
+from plans.queries import plan_years
+from plans.rules import fold
+from plans.routes import COMPONENTS
+from scoring.rules import Counts, Rule, measured, round_points
+from tasks.rules import State, Status, TaskFacts, state_at
+
+TASK_STATES = ("all", *(s.value for s in State))
+
+
+def _filter(year: int | None, as_of: dt.date | None, block: str | None, field: str | None,
+            component: str | None) -> Filter:
+    return board_filter(year, as_of, block, field, component, clock.today())
+
+
+def _shape(request: Request, page: str, fragment: str, context: dict[str, Any]) -> Template:
+    """One URL, two shapes; htmx restoring its history after a cache miss needs the whole page."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return HTMXTemplate(template_name=fragment, context={**context, "oob": True})
+    return Template(page, context={**context, "oob": False})
+
+
+def query_of(flt: Filter, **extra: Any) -> str:
+    """The filter as a query string, for links that must keep it (drill-downs, the plan page)."""
+    params = {"year": flt.year, "as_of": flt.as_of.isoformat(), "block": flt.block, "field": flt.field,
+              "component": "" if flt.component is None else flt.component, **extra}
+    return urlencode({k: v for k, v in params.items() if v != ""})
+
+
+# What each number means, shown as its title ---------------------------------------------------------
+
+def _short(value: Fraction | None) -> str:
+    """1, 2, 0,5: a part as the secretariat writes it, without trailing zeros."""
+    if value is None:
+        return "—"
+    text = format_number(value, 4)
+    return text.rstrip("0").rstrip(",.") if any(sep in text for sep in ",.") else text
+
+
+def ratio_cell(rule: Rule | None, counts: Counts) -> dict[str, str]:
+    done, counted = measured(rule, counts)
+    value = Fraction(done, counted) if counted else None
+    numerator = _("completed (on time + late)") if rule is None or rule.count_late else _("completed on time")
+    denominator = _("total") if rule is not None and rule.denominator == "all" else _("(total − cancelled)")
+    return {"text": f"{done}/{counted}", "percent": format_percent(value),
+            "title": _("Ratio = %(num)s / %(den)s = %(ratio)s", num=numerator, den=denominator,
+                       ratio=f"{done}/{counted}")}
+
+
+def total_title(c: Counts) -> str:
+    parts = " + ".join(str(n) for n in (c.done_on_time, c.done_late, c.in_progress, c.not_started, c.overdue,
+                                        c.cancelled))
+    return _("Total = on time + late + in progress + not started + overdue + cancelled = %(parts)s = %(total)s",
+             parts=parts, total=c.total)
+
+
+def points_cell(row: Row) -> dict[str, str]:
+    """Completion points and the component score, rounded once from the exact value, each with its working."""
+    if row.score is None or row.rule is None:
+        return {"points": "—", "points_title": _("No scoring rule for this block and year."), "score": "—",
+                "score_title": _("No scoring rule for this block and year.")}
+    rule, part = row.rule, row.score.part("completion")
+    score = round_points(row.score.total, rule.places, rule.rounding)
+    sum_text = " + ".join(_short(p.points or Fraction(0)) for p in row.score.parts)  # unscored counts as 0
+    return {"points": format_number(round_points(part.points, rule.places, rule.rounding), rule.places)
+            if part and part.points is not None else "—",
+            "points_title": part.explanation if part else _("The rule scores no completion criterion."),
+            "score": format_number(score, rule.places),
+            "score_title": f"{sum_text} = {format_number(score, rule.places)}"}
+
+
+# Context builders -----------------------------------------------------------------------------------
+
+def _component_label(number: int | None) -> str:
+    return f"{number}. {_(COMPONENTS[number])}" if number in COMPONENTS else _("Other")
+
+
+async def chart_context(board: Board) -> dict[str, Any]:
+    flt, totals = board.filter, board.totals
+    bars = charts.ratio_bars([charts.UnitBar(r.unit["name"], *r.ratio,
+                                             r.score.grade.colour if r.score and r.score.grade else "none")
+                              for r in board.rows])
+    by_component = await state_counts(flt, by="component")
+    keys = sorted(by_component, key=lambda k: (k is None, k or 0))
+    stacks = charts.status_stacks([(_component_label(k), by_component[k]) for k in keys])
+    per_day = await monthly(flt)
+    dated = sum(n for d, n in per_day["cancelled"].items() if d <= flt.as_of)
+    points = charts.month_points(flt.year, flt.as_of, per_day, totals.total, max(0, totals.cancelled - dated))
+    return {"bars": bars, "stacks": stacks, "line": charts.month_chart(flt.year, points)}
+
+
+async def _choices(flt: Filter) -> dict[str, Any]:
+    years = await plan_years(None)
+    names = await field_names(flt.year)
+    return {"years": sorted({*years, flt.year}, reverse=True), "blocks": await blocks(),
+            "fields": [(key, options[0]) for key, options in names.items()],
+            "components": {n: label for n, label in COMPONENTS.items() if n <= 7},
+            "sorts": {k: SORT_LABELS[k] for k in SORTS}, "field_key": fold(flt.field)}
+
+
+async def board_context(flt: Filter, sort: str) -> dict[str, Any]:
+    board = await build_board(flt, sort)
+    return {"board": board, "flt": flt, "sort": sort, "query": query_of(flt),
+            "ratio_cell": ratio_cell, "points_cell": points_cell, "total_title": total_title,
+            "charts": await chart_context(board), **await _choices(flt)}
+
+
+async def _unit(unit_id: int) -> dict[str, Any]:
+    unit = await Unit.select(Unit.id, Unit.code, Unit.name, Unit.block).where(Unit.id == unit_id).first()
+    if unit is None:
+        raise NotFoundException(_("Not found."))
+    return unit
+
+
+async def task_rows(flt: Filter, unit_id: int, state: str) -> list[dict[str, Any]]:
+    """The unit's tasks in one group at the cut-off, judged against the deadline in force then."""
+    tasks = await unit_tasks(flt, unit_id)
+    in_force = await deadlines_at([t["id"] for t in tasks], flt.as_of)
+    out = []
+    for t in tasks:
+        t["due_then"] = in_force.get(t["id"], t["due_date"])
+        t["state"] = state_at(TaskFacts(Status(t["status"]), t["due_then"], t["completed_on"], t["cancelled_on"]),
+                              flt.as_of)
+        if state == "all" or t["state"].value == state:
+            out.append(t)
+    return out
+
+
+# Handlers -------------------------------------------------------------------------------------------
+
+@get("/board")
+async def board_page(request: Request, year: FromQuery[int | None] = None, as_of: FromQuery[dt.date | None] = None,
+                     block: FromQuery[str] = "", field: FromQuery[str] = "", component: FromQuery[str] = "",
+                     sort: FromQuery[str] = "rank") -> Template:
+    access.require_board_reader(request)
+    flt = _filter(year, as_of, block, field, component)
+    return _shape(request, "board/index.html", "board/_board.html", await board_context(flt, board_sort(sort)))
+
+
+@get("/board/units/{unit_id:int}/tasks")
+async def board_unit_tasks(request: Request, unit_id: FromPath[int], year: FromQuery[int | None] = None,
+                           as_of: FromQuery[dt.date | None] = None,
+                           group: Annotated[str, QueryParameter(name="state")] = "all",  # "state" is reserved by Litestar
+                           field: FromQuery[str] = "", component: FromQuery[str] = "") -> Template:
+    access.require_board_reader(request)
+    flt = _filter(year, as_of, "", field, component)
+    if group not in TASK_STATES:
+        raise ClientException(detail=_("Choose one of the options."))
+    unit = await _unit(unit_id)
+    context = {"unit": unit, "flt": flt, "state": group, "tasks": await task_rows(flt, unit_id, group),
+               "state_label": State(group).label if group != "all" else _("All tasks"), "query": query_of(flt),
+               "component_label": _component_label(flt.component) if flt.component is not None else ""}
+    return _shape(request, "board/tasks.html", "board/_tasks.html", context)
+
+
+@get("/board/units/{unit_id:int}/score")
+async def board_unit_score(request: Request, unit_id: FromPath[int], year: FromQuery[int | None] = None,
+                           as_of: FromQuery[dt.date | None] = None) -> Template:
+    access.require_board_reader(request)
+    flt = _filter(year, as_of, "", "", "")
+    unit = await _unit(unit_id)
+    # Points are always on the whole plan: the block's board, unfiltered, gives the rule and the score.
+    board = await build_board(Filter(flt.year, flt.as_of, block=unit["block"]))
+    block = next((b for b in board.blocks if any(r.unit["id"] == unit_id for r in b.rows)), None)
+    if block is None:
+        raise NotFoundException(_("Not found."))
+    row = next(r for r in block.rows if r.unit["id"] == unit_id)
+    context = {"unit": unit, "flt": flt, "row": row, "block": block, "query": query_of(flt),
+               "points_cell": points_cell, "short": _short}
+    return _shape(request, "board/score.html", "board/_score.html", context)
+
+
+ROUTES = [board_page, board_unit_tasks, board_unit_score]

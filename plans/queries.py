@@ -36,13 +36,16 @@ class PlanView:
         return sum(len(f.tasks) for f in self.fields)
 
 
-async def plan_view(plan_id: int, as_of: dt.date) -> PlanView | None:
+async def plan_view(plan_id: int, as_of: dt.date, in_force: bool = False) -> PlanView | None:
+    """The plan with each task's state on `as_of`; `in_force` judges a past date by the deadlines then."""
     plan = await Plan.select(Plan.all_columns(), Plan.unit.name.as_alias("unit_name"),
                              Plan.unit.code.as_alias("unit_code")).where(Plan.id == plan_id).first()
     if plan is None:
         return None
     fields = await Field.select().where(Field.plan == plan_id).order_by(Field.position)
     tasks = await Task.select().where(Task.field.plan == plan_id).order_by(Task.position)
+    if in_force:
+        await _as_it_was(tasks, as_of)
     by_field: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for task in tasks:
         task["state"] = state_at(facts(task), as_of)
@@ -53,6 +56,17 @@ async def plan_view(plan_id: int, as_of: dt.date) -> PlanView | None:
         view.fields.append(FieldView(f, f_tasks, completion([facts(t) for t in f_tasks], as_of)))
     view.completion = completion([facts(t) for t in tasks], as_of)
     return view
+
+
+async def _as_it_was(tasks: list[dict[str, Any]], as_of: dt.date) -> None:
+    """Show a task as it stood on `as_of`: the deadline then, and no completion that came later."""
+    from board.queries import deadlines_at
+
+    then = await deadlines_at([t["id"] for t in tasks], as_of)
+    for task in tasks:
+        task["due_date"] = then.get(task["id"], task["due_date"])
+        if task["completed_on"] and task["completed_on"] > as_of:
+            task["completed_on"] = None  # the state is "not done" then; a later date would read as done
 
 
 async def plan_rows(where, year: int | None, as_of: dt.date) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import time
@@ -62,19 +63,22 @@ async def plan_list(request: Request, year: FromQuery[int | None] = None, all: F
         "units": await _writable_units(request)})
 
 
-async def _detail_context(request: Request, plan_id: int, **extra: Any) -> dict[str, Any]:
+async def _detail_context(request: Request, plan_id: int, as_of: dt.date | None = None,
+                          **extra: Any) -> dict[str, Any]:
+    """The plan today, or as it stood on `as_of` (the board's drill-down): then it is a read-only snapshot."""
     plan = await access.plan_for_user(request, plan_id)
-    view = await queries.plan_view(plan_id, clock.today())
+    today = clock.today()
+    view = await queries.plan_view(plan_id, as_of or today, in_force=as_of is not None and as_of < today)
     user = access.require_user(request)
-    writable = access.can_write_unit(user, plan.unit.id)
-    return {"view": view, "writable": writable, "can_set_rules": access.can_set_plan_rules(user), "components": COMPONENTS, "field_errors": {},
+    writable = access.can_write_unit(user, plan.unit.id) and as_of is None
+    return {"view": view, "writable": writable, "as_of": as_of, "can_set_rules": access.can_set_plan_rules(user), "components": COMPONENTS, "field_errors": {},
             "field_values": {}, "task_errors": {}, "task_values": {}, "open_field": None, "issue_errors": {},
             "issue_values": {}, **extra}
 
 
 @get("/plans/{plan_id:int}")
-async def plan_detail(request: Request, plan_id: FromPath[int]) -> Template:
-    return Template("plans/detail.html", context=await _detail_context(request, plan_id))
+async def plan_detail(request: Request, plan_id: FromPath[int], as_of: FromQuery[dt.date | None] = None) -> Template:
+    return Template("plans/detail.html", context=await _detail_context(request, plan_id, as_of))
 
 
 @get("/plans/new")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from scoring.rules import Manual, Rule, RuleError, parse_rule
-from scoring.tables import ManualScore, ScoringRule
+from app.i18n import format_number
+from board.queries import Filter, state_counts
+from plans.tables import Plan
+from app.clock import TZ
+from scoring.changes import describe_changes, number_text
+from scoring.rules import Counts, Manual, Rule, RuleError, measured, parse_rule, round_points, score_unit
+from scoring.tables import ManualScore, ScoringRule, ScoringRuleVersion
+from tasks.evidence import human_size
 
 
 async def rules_for_year(year: int) -> dict[str, tuple[Rule, dict[str, Any]]]:
@@ -42,3 +50,89 @@ async def manual_scores(year: int, unit_id: int | None = None) -> dict[int, dict
         out.setdefault(r["unit"], {})[r["criterion"]] = Manual(
             Fraction(r["points"]), r["comment"], bool(r["evidence_sha256"]))
     return out
+
+
+# The secretariat's pages ------------------------------------------------------------------------------
+
+def when(value: dt.datetime | None) -> str:
+    return value.astimezone(TZ).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def points_text(value: Fraction | None, rule: Rule) -> str:
+    """Points as the rule publishes them: rounded once, with its places and method ('2,79')."""
+    if value is None:
+        return "—"
+    return format_number(round_points(value, rule.places, rule.rounding), rule.places)
+
+
+async def rule_rows() -> list[dict[str, Any]]:
+    """Every rule, newest year first, with its name and who saved it last."""
+    rows = await ScoringRule.select(
+        ScoringRule.id, ScoringRule.year, ScoringRule.block, ScoringRule.body, ScoringRule.version,
+        ScoringRule.updated_at, ScoringRule.updated_by.full_name.as_alias("updater_name"),
+        ScoringRule.updated_by.email.as_alias("updater_email"),
+    ).order_by(ScoringRule.year, ascending=False).order_by(ScoringRule.block)
+    for r in rows:
+        r["name"] = _load(r.pop("body")).get("name", "")
+        r["updater"] = r["updater_name"] or r["updater_email"] or "—"
+        r["when"] = when(r["updated_at"])
+    return rows
+
+
+async def rule_row(rule_id: int) -> dict[str, Any] | None:
+    row = await ScoringRule.select().where(ScoringRule.id == rule_id).first()
+    if row:
+        row["body"] = _load(row["body"])
+    return row
+
+
+async def rule_versions(rule_id: int) -> list[dict[str, Any]]:
+    """Every saved version, newest first, each with what changed since the one before."""
+    rows = await ScoringRuleVersion.select(
+        ScoringRuleVersion.version, ScoringRuleVersion.body, ScoringRuleVersion.at, ScoringRuleVersion.note,
+        ScoringRuleVersion.actor.full_name.as_alias("actor_name"),
+        ScoringRuleVersion.actor.email.as_alias("actor_email"),
+    ).where(ScoringRuleVersion.rule == rule_id).order_by(ScoringRuleVersion.version)
+    previous = None
+    for r in rows:
+        r["body"] = _load(r["body"])
+        r["changes"] = describe_changes(previous, r["body"])
+        r["actor"] = r["actor_name"] or r["actor_email"] or "—"
+        r["when"] = when(r["at"])
+        previous = r["body"]
+    return rows[::-1]
+
+
+async def entry_history(unit_id: int, year: int) -> dict[str, list[dict[str, Any]]]:
+    """Every entered score of the unit for the year, newest first, by criterion code."""
+    rows = await ManualScore.select(
+        ManualScore.all_columns(), ManualScore.entered_by.full_name.as_alias("enterer_name"),
+        ManualScore.entered_by.email.as_alias("enterer_email"),
+    ).where((ManualScore.unit == unit_id) & (ManualScore.year == year)).order_by(
+        ManualScore.entered_at, ascending=False).order_by(ManualScore.id, ascending=False)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        r["enterer"] = r["enterer_name"] or r["enterer_email"] or "—"
+        r["when"] = when(r["entered_at"])
+        r["points_text"] = number_text(Decimal(str(r["points"])).normalize())
+        r["size_text"] = human_size(r["evidence_size"]) if r["evidence_sha256"] else ""
+        out.setdefault(r["criterion"], []).append(r)
+    return out
+
+
+async def unit_score(unit: dict[str, Any], year: int, as_of: dt.date) -> dict[str, Any]:
+    """A unit's steering-and-direction score for the year at the cut-off, criterion by criterion."""
+    from board.build import issued_on  # board.build imports this module: import it when it is needed
+
+    found = rule_for_block(await rules_for_year(year), unit["block"])
+    if found is None:
+        return {"rule": None, "rule_row": None}
+    rule, row = found
+    plan = await Plan.select(Plan.id, Plan.title, Plan.status, Plan.doc_number, Plan.doc_date).where(
+        (Plan.unit == unit["id"]) & (Plan.year == year)).first()
+    counts = (await state_counts(Filter(year, as_of, block=unit["block"]))).get(plan["id"], Counts()) \
+        if plan else Counts()
+    manual = (await manual_scores(year, unit["id"])).get(unit["id"], {})
+    score = score_unit(rule, counts, issued_on(plan, as_of), manual)
+    return {"rule": rule, "rule_row": row, "plan": plan, "counts": counts, "score": score,
+            "ratio": measured(rule, counts), "history": await entry_history(unit["id"], year)}

@@ -210,19 +210,25 @@ def _parse_date(raw: str) -> dt.date | None:
 
 # Actions ------------------------------------------------------------------------------------------------
 
+async def check_upload(upload: Upload, max_bytes: int) -> tuple[str, str, str | None]:
+    """(clean name, content type, None) for a file that may be stored, or (clean name, "", why it is refused)."""
+    name = clean_name(upload.name)
+    size, kind = await to_thread.run_sync(_inspect, upload.file)
+    reason = _refusal(name, size, kind, max_bytes)
+    return name, "" if reason else CONTENT_TYPES[PurePosixPath(name).suffix.lower()], reason
+
+
 async def _check_uploads(uploads: list[Upload], max_bytes: int) -> list[tuple[str, str]]:
     """(clean name, content type) for each file, or EvidenceError with every file's reason."""
     if not uploads:
         raise EvidenceError({"files": [_("Choose at least one file.")]})
     checked, reasons = [], []
     for upload in uploads:
-        name = clean_name(upload.name)
-        size, kind = await to_thread.run_sync(_inspect, upload.file)
-        reason = _refusal(name, size, kind, max_bytes)
+        name, content_type, reason = await check_upload(upload, max_bytes)
         if reason:
             reasons.append(reason)
         else:
-            checked.append((name, CONTENT_TYPES[PurePosixPath(name).suffix.lower()]))
+            checked.append((name, content_type))
     if reasons:
         raise EvidenceError({"files": reasons})
     return checked

@@ -4,7 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from app.i18n import set_locale
+from app.i18n import _current, set_locale
 from scoring.examples import proportional, stepped
 from scoring.rules import (Counts, Manual, RuleError, competition_ranks, dump_rule, parse_rule, round_points,
                            score_unit)
@@ -115,9 +115,12 @@ def test_a_rule_round_trips_through_its_document():
     (lambda b: b["grades"][0].update(colour="plaid"), "grades.0.colour"),
 ])
 def test_a_broken_rule_is_refused_naming_the_field(change, field):
-    set_locale("en")
     body = stepped(2024)
     change(body)
-    with pytest.raises(RuleError) as info:
-        parse_rule(body)
+    token = set_locale("en")
+    try:
+        with pytest.raises(RuleError) as info:
+            parse_rule(body)
+    finally:
+        _current.reset(token)
     assert field in info.value.errors
