@@ -155,8 +155,10 @@ async def task_rows(flt: Filter, unit_id: int, state: str) -> list[dict[str, Any
 @get("/board")
 async def board_page(request: Request, year: FromQuery[int | None] = None, as_of: FromQuery[dt.date | None] = None,
                      block: FromQuery[str] = "", field: FromQuery[str] = "", component: FromQuery[str] = "",
-                     sort: FromQuery[str] = "rank") -> Template:
+                     sort: FromQuery[str] = "rank", as_of_year: FromQuery[int | None] = None) -> Template:
     access.require_board_reader(request)
+    if as_of_year is not None and year != as_of_year:
+        as_of = None  # the form's date belonged to the year shown before: another year starts at its own default
     flt = _filter(year, as_of, block, field, component)
     return _shape(request, "board/index.html", "board/_board.html", await board_context(flt, board_sort(sort)))
 

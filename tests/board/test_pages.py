@@ -178,3 +178,13 @@ def test_a_snapshot_of_the_plan_offers_no_edit_controls(web, actors):
     assert "/fields/" in web.get(f"/plans/{plan.id}").text
     snapshot = web.get(f"/plans/{plan.id}?as_of=2024-06-30").text
     assert "/fields/" not in snapshot and "/board?" not in snapshot  # a focal point has no board to go back to
+
+
+def test_choosing_another_year_resets_the_cut_off_to_that_years_default(web, actors):
+    stp_plan(actors.unit_a)
+    web.login(actors.steering)
+    # The form still carries the cut-off of the year shown before (2026); 2024 starts at its own year end.
+    page = web.get("/board?year=2024&as_of=2026-11-20&as_of_year=2026", headers=HTMX)
+    assert 'data-as-of="2024-12-31"' in page.text and 'value="2024-12-31"' in page.text
+    kept = web.get("/board?year=2024&as_of=2024-06-30&as_of_year=2024", headers=HTMX)
+    assert 'data-as-of="2024-06-30"' in kept.text
