@@ -17,7 +17,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.dates import format_date as babel_format_date
-from babel.numbers import format_decimal
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from babel.support import NullTranslations, Translations
 
 LOCALES = ("vi", "en")
@@ -80,8 +80,14 @@ def format_number(value: Fraction | Decimal | float | int, places: int = 2) -> s
     else:
         exact = Decimal(str(value))
     rounded = exact.quantize(quantum, rounding=ROUND_HALF_UP)
-    pattern = "#,##0." + "0" * places if places else "#,##0"
-    return format_decimal(rounded, format=pattern, locale=get_locale(), decimal_quantization=False)
+    decimal, group = _symbols(get_locale())
+    # Python groups by thousands like both locales do; only the two symbols differ (a board formats thousands).
+    return f"{rounded:,f}".translate({ord(","): group, ord("."): decimal})
+
+
+@functools.cache
+def _symbols(locale: str) -> tuple[str, str]:
+    return get_decimal_symbol(locale), get_group_symbol(locale)
 
 
 def format_percent(value: Fraction | None, places: int = 2) -> str:

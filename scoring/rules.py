@@ -8,6 +8,7 @@ so a published total is the rounded sum of unrounded parts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
@@ -88,7 +89,7 @@ class Rule:
     grade_basis: str = "component"
     grades: tuple[Grade, ...] = ()
 
-    @property
+    @functools.cached_property
     def steering_max(self) -> Fraction:
         return sum((c.max_points for c in self.criteria), Fraction(0))
 
