@@ -43,7 +43,7 @@ async def _manual_points(units: dict[str, Unit], secretariat: User, year: int, n
     for code, unit in units.items():
         found = rule_for_block(rules, unit.block)
         rng = random.Random(f"parplan-demo-score-{code}-{year}")
-        for criterion in (c for c in found[0].criteria if c.source == "manual") if found else ():
+        for criterion in (c for c in found[0].criteria if c.source == "manual") if found and found[0] else ():
             if await current_entry(unit.id, year, criterion.code):
                 continue
             level = 0 if code == "STP" else rng.choices((0, 1, 2), weights=(6, 3, 1))[0]

@@ -11,7 +11,7 @@ from app.i18n import N_, format_percent
 from board.queries import Filter, state_counts, units_of_year
 from plans.rules import fold
 from scoring.queries import manual_scores, rule_for_block, rules_for_year
-from scoring.rules import Counts, Rule, Score, competition_ranks, measured, score_unit
+from scoring.rules import Counts, Rule, Score, competition_ranks, measured, round_points, score_unit
 
 SORT_LABELS = {"rank": N_("Rank"), "ratio": N_("Completion ratio"), "overdue": N_("Most overdue tasks"),
                "name": N_("Unit name")}
@@ -116,14 +116,15 @@ async def build_board(flt: Filter, sort: str = "rank") -> Board:
         block = blocks.get(u["block"])
         if block is None:
             found = rule_for_block(rules, u["block"])
-            block = blocks[u["block"]] = Block(u["block"], rule=found[0] if found else None,
-                                               rule_row=found[1] if found else None)
+            rule = found[0] if found else None
+            block = blocks[u["block"]] = Block(u["block"], rule=rule, rule_row=found[1] if rule else None)
         plan_id = u["plan"]["id"] if u["plan"] else None
         score = score_unit(block.rule, whole.get(plan_id, Counts()), issued_on(u["plan"], flt.as_of),
                            manual.get(u["id"], {})) if block.rule else None
         block.rows.append(Row(u, u["plan"], shown.get(plan_id, Counts()), block.rule, score))
     for block in blocks.values():
-        ranks = competition_ranks([r.score.total if r.score else None for r in block.rows])
+        ranks = competition_ranks([round_points(r.score.total, r.rule.places, r.rule.rounding) if r.score else None
+                                   for r in block.rows])
         for row, rank in zip(block.rows, ranks):
             row.rank = rank
         block.rows.sort(key=_sort_key(sort))

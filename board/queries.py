@@ -33,18 +33,22 @@ class Filter:
         return bool(self.field) or self.component is not None
 
 
-# The deadline in force on the cut-off is the old deadline of the first change made after it, if any.
+# A task is judged against the deadline in force on the day that matters: its completion day when it was done
+# by the cut-off (done late stays late even if the deadline is extended afterwards), else the cut-off. That
+# deadline is the old one of the first change made after that day, if any; deadline changes are rare, and the
+# subquery is an index probe on task_deadline(task). A task added by amendment after the cut-off is left out.
+_JUDGED_ON = "CASE WHEN t.status = 'done' AND t.completed_on <= {{}} THEN t.completed_on ELSE {{}} END"
 _TASKS = """
-SELECT {key} AS key, t.status, t.completed_on, COALESCE(d.old_due, t.due_date) AS due,
+SELECT {key} AS key, t.status, t.completed_on,
+  COALESCE((SELECT d.old_due FROM task_deadline d WHERE d.task = t.id AND d.changed_on > """ + _JUDGED_ON + """
+            ORDER BY d.id LIMIT 1), t.due_date) AS due,
   CASE WHEN t.status = 'cancelled' AND (t.cancelled_on IS NULL OR t.cancelled_on <= {{}}) THEN 1 ELSE 0 END AS gone,
   CASE WHEN t.status = 'done' AND t.completed_on <= {{}} THEN 1 ELSE 0 END AS done
 FROM task t
 JOIN field f ON f.id = t.field
 JOIN "plan" p ON p.id = f."plan"
 JOIN unit u ON u.id = p.unit
-LEFT JOIN (SELECT task, MIN(id) AS first_id FROM task_deadline WHERE changed_on > {{}} GROUP BY task) c ON c.task = t.id
-LEFT JOIN task_deadline d ON d.id = c.first_id
-WHERE p.year = {{}}{where}
+WHERE p.year = {{}} AND (t.added_on IS NULL OR t.added_on <= {{}}){where}
 """
 
 _COUNTS = """
@@ -91,7 +95,8 @@ async def state_counts(flt: Filter, by: str = "plan", narrowed: bool = True) -> 
     where, args = await _where(flt, narrowed)
     tasks = _TASKS.format(key=KEYS[by], where=where)
     sql = _COUNTS.format(tasks=tasks)
-    rows = await Task.raw(sql, flt.as_of, flt.as_of, flt.as_of, flt.year, *args, flt.as_of, flt.as_of)
+    d = flt.as_of
+    rows = await Task.raw(sql, d, d, d, d, flt.year, d, *args, d, d)
     out = {}
     for r in rows:
         n = {k: int(r[k] or 0) for k in ("total", "cancelled", "done_on_time", "done_late", "overdue", "not_started")}
@@ -145,16 +150,28 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-async def deadlines_at(task_ids: list[int], as_of: dt.date) -> dict[int, dt.date]:
-    """The deadline each task had on `as_of`, for the tasks whose deadline changed after it."""
-    if not task_ids:
+def judged_on(task: dict[str, Any], as_of: dt.date) -> dt.date:
+    """The day whose deadline a task is judged by at the cut-off (see _JUDGED_ON)."""
+    done = task["status"] == "done" and task["completed_on"] and task["completed_on"] <= as_of
+    return task["completed_on"] if done else as_of
+
+
+async def deadlines_at(days: dict[int, dt.date]) -> dict[int, dt.date]:
+    """For each task id → day, the deadline then in force, for the tasks whose deadline changed after that day."""
+    if not days:
         return {}
-    changes = await TaskDeadline.select(TaskDeadline.task, TaskDeadline.old_due).where(
-        TaskDeadline.task.is_in(task_ids) & (TaskDeadline.changed_on > as_of)).order_by(TaskDeadline.id)
+    changes = await TaskDeadline.select(TaskDeadline.task, TaskDeadline.changed_on, TaskDeadline.old_due).where(
+        TaskDeadline.task.is_in(list(days)) & (TaskDeadline.changed_on > min(days.values()))).order_by(TaskDeadline.id)
     out: dict[int, dt.date] = {}
     for c in changes:
-        out.setdefault(c["task"], c["old_due"])  # the first change after the cut-off holds the deadline then
+        if c["changed_on"] > days[c["task"]]:
+            out.setdefault(c["task"], c["old_due"])  # the first change after that day holds the deadline then
     return out
+
+
+def added_by(as_of: dt.date):
+    """Tasks that were part of the plan on `as_of`."""
+    return Task.added_on.is_null() | (Task.added_on <= as_of)
 
 
 async def unit_tasks(flt: Filter, unit_id: int) -> list[dict[str, Any]]:
@@ -162,7 +179,8 @@ async def unit_tasks(flt: Filter, unit_id: int) -> list[dict[str, Any]]:
     query = Task.select(Task.id, Task.number, Task.content, Task.status, Task.due_date, Task.completed_on,
                         Task.cancelled_on, Task.field.name.as_alias("field_name"),
                         Task.field.component.as_alias("component"), Task.field.position.as_alias("field_position"),
-                        Task.position).where((Task.field.plan.unit == unit_id) & (Task.field.plan.year == flt.year))
+                        Task.position).where((Task.field.plan.unit == unit_id) & (Task.field.plan.year == flt.year)
+                                             & added_by(flt.as_of))
     if flt.component is not None:
         query = query.where(Task.field.component == flt.component)
     if flt.field:

@@ -22,7 +22,8 @@ from app.tables import Unit
 from board import charts
 from board.build import SORT_LABELS, SORTS, Board, Row, build_board
 from board.params import board_filter, board_sort
-from board.queries import Filter, blocks, deadlines_at, field_names, monthly, state_counts, unit_tasks
+from board.queries import (Filter, blocks, deadlines_at, field_names, judged_on, monthly, state_counts,
+                           unit_tasks)
 from plans.queries import plan_years
 from plans.rules import fold
 from plans.routes import COMPONENTS
@@ -139,7 +140,7 @@ async def _unit(unit_id: int) -> dict[str, Any]:
 async def task_rows(flt: Filter, unit_id: int, state: str) -> list[dict[str, Any]]:
     """The unit's tasks in one group at the cut-off, judged against the deadline in force then."""
     tasks = await unit_tasks(flt, unit_id)
-    in_force = await deadlines_at([t["id"] for t in tasks], flt.as_of)
+    in_force = await deadlines_at({t["id"]: judged_on(t, flt.as_of) for t in tasks})
     out = []
     for t in tasks:
         t["due_then"] = in_force.get(t["id"], t["due_date"])

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from app.clock import TZ
 from app.i18n import _
 from app.tables import Unit, User
 from plans.rules import next_task_number
@@ -111,6 +112,10 @@ async def add_task(field: Field, values: dict[str, Any], actor: User | None, now
         position = (last["position"] if last else 0) + 1
         number = values.get("number") or next_task_number(last["number"] if last else None, position)
         values = {**values, "field": field.id, "position": position, "number": number}
+        plan_id = field.plan.id if isinstance(field.plan, Plan) else field.plan
+        if await Plan.exists().where((Plan.id == plan_id) & (Plan.status == "issued")):
+            # Added to an issued plan: an amendment, which boards at an earlier cut-off do not count.
+            values["added_on"] = now.astimezone(TZ).date()
         task = Task(**values)
         await task.save()
         await TaskEvent.insert(created_event(task.id, values, actor, now))

@@ -45,7 +45,7 @@ async def plan_view(plan_id: int, as_of: dt.date, in_force: bool = False) -> Pla
     fields = await Field.select().where(Field.plan == plan_id).order_by(Field.position)
     tasks = await Task.select().where(Task.field.plan == plan_id).order_by(Task.position)
     if in_force:
-        await _as_it_was(tasks, as_of)
+        tasks = await _as_it_was(tasks, as_of)
     by_field: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for task in tasks:
         task["state"] = state_at(facts(task), as_of)
@@ -58,15 +58,17 @@ async def plan_view(plan_id: int, as_of: dt.date, in_force: bool = False) -> Pla
     return view
 
 
-async def _as_it_was(tasks: list[dict[str, Any]], as_of: dt.date) -> None:
-    """Show a task as it stood on `as_of`: the deadline then, and no completion that came later."""
-    from board.queries import deadlines_at
+async def _as_it_was(tasks: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
+    """The tasks as they stood on `as_of`: none added later, the deadline then, no completion that came later."""
+    from board.queries import deadlines_at, judged_on
 
-    then = await deadlines_at([t["id"] for t in tasks], as_of)
+    tasks = [t for t in tasks if t["added_on"] is None or t["added_on"] <= as_of]
+    then = await deadlines_at({t["id"]: judged_on(t, as_of) for t in tasks})
     for task in tasks:
         task["due_date"] = then.get(task["id"], task["due_date"])
         if task["completed_on"] and task["completed_on"] > as_of:
             task["completed_on"] = None  # the state is "not done" then; a later date would read as done
+    return tasks
 
 
 async def plan_rows(where, year: int | None, as_of: dt.date) -> list[dict[str, Any]]:

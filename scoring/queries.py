@@ -24,7 +24,9 @@ async def rules_for_year(year: int) -> dict[str, tuple[Rule, dict[str, Any]]]:
         try:
             out[row["block"]] = (parse_rule(row["body"] if isinstance(row["body"], dict) else _load(row["body"])), row)
         except RuleError:
-            continue  # saved rules are checked on save; an older shape never breaks the board
+            # Saved rules are checked on save; a rule that no longer reads scores nothing rather than
+            # letting its block silently fall back to the rule for every block.
+            out[row["block"]] = (None, row)
     return out
 
 
@@ -34,8 +36,10 @@ def _load(body: Any) -> dict[str, Any]:
     return json.loads(body) if isinstance(body, (str, bytes)) else dict(body)
 
 
-def rule_for_block(rules: dict[str, tuple[Rule, dict[str, Any]]], block: str) -> tuple[Rule, dict[str, Any]] | None:
-    return rules.get(block) or rules.get("")
+def rule_for_block(rules: dict[str, tuple[Rule | None, dict[str, Any]]], block: str
+                   ) -> tuple[Rule | None, dict[str, Any]] | None:
+    """The block's own rule, else the rule for every block; its Rule is None when it no longer reads."""
+    return rules[block] if block in rules else rules.get("")
 
 
 async def manual_scores(year: int, unit_id: int | None = None) -> dict[int, dict[str, Manual]]:
@@ -125,7 +129,7 @@ async def unit_score(unit: dict[str, Any], year: int, as_of: dt.date) -> dict[st
     from board.build import issued_on  # board.build imports this module: import it when it is needed
 
     found = rule_for_block(await rules_for_year(year), unit["block"])
-    if found is None:
+    if found is None or found[0] is None:
         return {"rule": None, "rule_row": None}
     rule, row = found
     plan = await Plan.select(Plan.id, Plan.title, Plan.status, Plan.doc_number, Plan.doc_date).where(

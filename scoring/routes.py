@@ -22,8 +22,8 @@ from plans.rules import parse_date_input
 from scoring import actions, forms, queries
 from scoring.changes import COLOUR_LABELS
 from scoring.examples import EXAMPLES
-from scoring.rules import (COLOURS, DENOMINATORS, GRADE_BASES, MODES, ROUNDING_LABELS, SOURCES, dump_rule, parse_rule,
-                           round_points)
+from scoring.rules import (COLOURS, DENOMINATORS, GRADE_BASES, MODES, ROUNDING_LABELS, SOURCES, RuleError, dump_rule,
+                           parse_rule, round_points)
 from scoring.tables import ManualScore
 from tasks.evidence import ACCEPT, megabytes
 from tasks.evidence_routes import MAX_BODY, content_disposition, uploads_from
@@ -85,13 +85,16 @@ async def rule_copy(request: Request, data: Form) -> Response:
     values, errors = forms.copy_form(data, await unit_blocks(), list(rules))
     if not errors:
         source = await queries.rule_row(values["source"])
-        body = actions.shift_year(source["body"], source["year"], values["year"])
         try:
+            # Re-read the moved copy: a rule saved before a check was added must not be copied as it is.
+            body = dump_rule(parse_rule(actions.shift_year(source["body"], source["year"], values["year"])))
             rule = await actions.create_rule(values["year"], values["block"], body, user, clock.now(),
                                              _("Copied from the rule of %(year)s.", year=source["year"]))
             return Redirect(f"/scoring/rules/{rule.id}", status_code=303)
         except actions.RuleExists as exc:
             errors["copy.block"] = str(exc)
+        except RuleError as exc:
+            errors["copy.source"] = "; ".join(exc.errors.values())
     return Template("scoring/list.html", status_code=400,
                     context=await _list_context(errors=errors, copy_values=values))
 
@@ -203,7 +206,7 @@ async def _enter(unit: dict[str, Any], year: int, data: dict[str, str], upload, 
     """Check the entry against the rule in force, store the file, append the entry; the errors, if any."""
     found = queries.rule_for_block(await queries.rules_for_year(year), unit["block"])
     criterion = next((c for c in found[0].criteria if c.code == data.get("criterion") and c.source == "manual"),
-                     None) if found else None
+                     None) if found and found[0] else None
     if criterion is None:
         raise NotFoundException(_("Not found."))
     current = await actions.current_entry(unit["id"], year, criterion.code)

@@ -103,10 +103,14 @@ def _number(raw: Any, key: str, errors: dict[str, str], low: Fraction = Fraction
             high: Fraction | None = None) -> Fraction:
     """An exact decimal from the document or a form ('0,9' or '0.9'); an error names the field."""
     try:
-        value = Fraction(Decimal(str(raw).strip().replace(",", ".")))
+        number = Decimal(str(raw).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
+        number = Decimal("NaN")
+    # "Infinity" or 1e-999999999 are decimals too, but no rule needs them (and the second would take minutes).
+    if not number.is_finite() or len(number.as_tuple().digits) > 12 or abs(number.adjusted()) > 6:
         errors[key] = _("Enter a number, such as 0,9 or 2.")
         return Fraction(0)
+    value = Fraction(number)
     if value < low or (high is not None and value > high):
         errors[key] = (_("Enter a number from %(low)s to %(high)s.", low=format_number(low, 0),
                          high=format_number(high, 0)) if high is not None
@@ -149,8 +153,8 @@ def _bands(items: list[dict[str, Any]], errors: dict[str, str]) -> tuple[Band, .
             if a.upper != b.lower:
                 errors["bands"] = _("Bands must follow each other without gaps or overlaps: %(a)s and %(b)s.",
                                     a=band_text(a), b=band_text(b))
-        if ordered[-1].upper is not None and ordered[-1].upper < 1:
-            errors["bands"] = _("The highest band must reach 100%.")
+        if ordered[-1].upper is not None:
+            errors["bands"] = _("Leave the upper limit of the highest band empty, so that 100% falls in it.")
     return tuple(ordered)
 
 
@@ -281,7 +285,10 @@ def completion_part(rule: Rule, criterion: Criterion, done: int, counted: int) -
     if counted == 0:
         return Part(criterion, Fraction(0), _("No task counts towards the ratio: 0 points."))
     ratio = Fraction(done, counted)
-    band = next(b for b in rule.bands if b.holds(ratio))  # parse_rule guarantees one band holds
+    band = next((b for b in rule.bands if b.holds(ratio)), None)  # parse_rule makes the bands cover 0–100%
+    if band is None:
+        return Part(criterion, Fraction(0), _("No band of the rule holds %(ratio)s: 0 points.",
+                                              ratio=format_number(ratio * 100) + "%"))
     points = band.points * ratio if band.mode == "proportional" else band.points
     shown = f"{done}/{counted} = " + format_number(ratio * 100) + "%"
     if band.mode == "proportional":
@@ -300,9 +307,10 @@ def plan_issued_part(rule: Rule, criterion: Criterion, issued_on: dt.date | None
     if rule.plan_deadline is None or issued_on <= rule.plan_deadline:
         return Part(criterion, criterion.max_points, _("Issued on %(date)s, on time: %(points)s points.",
                                                        date=_date(issued_on), points=format_number(criterion.max_points)))
-    return Part(criterion, min(rule.plan_late_points, criterion.max_points),
-                _("Issued on %(date)s, after the deadline of %(deadline)s: %(points)s points.", date=_date(issued_on),
-                  deadline=_date(rule.plan_deadline), points=format_number(rule.plan_late_points)))
+    points = min(rule.plan_late_points, criterion.max_points)
+    return Part(criterion, points, _("Issued on %(date)s, after the deadline of %(deadline)s: %(points)s points.",
+                                     date=_date(issued_on), deadline=_date(rule.plan_deadline),
+                                     points=format_number(points)))
 
 
 def _date(value: dt.date) -> str:
@@ -362,8 +370,10 @@ def grade_for(rule: Rule, basis: Fraction | None) -> Grade | None:
     return next((g for g in rule.grades if basis >= g.lower), None)
 
 
-def competition_ranks(values: list[Fraction | None]) -> list[int | None]:
-    """1, 2, 2, 4: equal scores share a rank; a unit without a score has none."""
+def competition_ranks(values: list) -> list[int | None]:
+    """1, 2, 2, 4: equal scores share a rank; a unit without a score has none.
+
+    Rank the published (rounded) scores: two units both shown as 8,50 share their place."""
     scored = sorted((v for v in values if v is not None), reverse=True)
     first = {}
     for i, v in enumerate(scored, start=1):

@@ -24,6 +24,7 @@ class Task(Table):
     completed_on = Date(null=True, default=None)
     cancel_reason = Text(default="")
     cancelled_on = Date(null=True, default=None)  # boards at an earlier cut-off still count the task
+    added_on = Date(null=True, default=None)  # added to an issued plan (amendment): earlier boards leave it out
     version = Integer(default=1)  # bumped on every change; a stale edit is refused
 
 

@@ -113,6 +113,9 @@ def test_a_rule_round_trips_through_its_document():
     (lambda b: b["components"][0].update(max_points="9"), "components"),
     (lambda b: b.update(rounding="sideways"), "rounding"),
     (lambda b: b["grades"][0].update(colour="plaid"), "grades.0.colour"),
+    (lambda b: b["bands"][0].update(upper="1"), "bands"),  # 100% would fall in no band
+    (lambda b: b.update(plan_late_points="Infinity"), "plan_late_points"),
+    (lambda b: b.update(plan_late_points="1e-999999999"), "plan_late_points"),
 ])
 def test_a_broken_rule_is_refused_naming_the_field(change, field):
     body = stepped(2024)
@@ -124,3 +127,21 @@ def test_a_broken_rule_is_refused_naming_the_field(change, field):
     finally:
         _current.reset(token)
     assert field in info.value.errors
+
+
+def test_ranks_follow_the_published_rounded_scores():
+    from board.build import Row  # noqa: F401  (the board ranks with round_points, as published)
+
+    a, b = Fraction(8499, 1000), Fraction(8501, 1000)
+    assert competition_ranks([round_points(a, 2), round_points(b, 2)]) == [1, 1]
+    assert competition_ranks([a, b]) == [2, 1]
+
+
+def test_a_late_plan_explains_the_points_it_really_earns():
+    body = stepped(2024)
+    body["plan_late_points"] = "0.5"
+    body["criteria"][0]["max_points"] = "0.25"
+    body["components"][0]["max_points"] = str(Fraction(525, 100).__float__())
+    rule = parse_rule(body)
+    part = score_unit(rule, STP, D(2024, 3, 1), {}).part("plan_issued")
+    assert part.points == Fraction(1, 4) and "0,25" in part.explanation
