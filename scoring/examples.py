@@ -19,6 +19,17 @@ def _components(steering_max: str, others: list[str]) -> list[dict[str, Any]]:
     return [{"number": int(n), "name": name, "max_points": m} for (n, name), m in zip(COMPONENTS, maxima)]
 
 
+def _criteria(completion_max: str) -> list[dict[str, Any]]:
+    """The steering component's criteria in both examples; only the completion criterion's maximum differs."""
+    return [
+        {"code": "1.1", "name": "Ban hành kế hoạch CCHC năm đúng thời hạn", "max_points": "1", "source": "plan_issued"},
+        {"code": "1.2", "name": "Mức độ hoàn thành kế hoạch CCHC", "max_points": completion_max, "source": "completion"},
+        {"code": "1.3", "name": "Báo cáo CCHC định kỳ đầy đủ, đúng hạn", "max_points": "1", "source": "manual"},
+        {"code": "1.4", "name": "Kiểm tra công tác CCHC", "max_points": "1", "source": "manual"},
+        {"code": "1.5", "name": "Công tác tuyên truyền CCHC", "max_points": "1", "source": "manual"},
+    ]
+
+
 def stepped(year: int) -> dict[str, Any]:
     """Over 90% → 2 points, 70 to 90% → 1, under 70% → 0 (Cà Mau, 2013)."""
     return {
@@ -26,13 +37,7 @@ def stepped(year: int) -> dict[str, Any]:
         "note": "Quy tắc mẫu để tham khảo: từ 90% trở lên 2 điểm; từ 70% đến dưới 90% 1 điểm; dưới 70% 0 điểm. "
                 "Sở Nội vụ sửa lại theo bộ tiêu chí của tỉnh.",
         "components": _components("6", ["10", "12", "8", "10", "8", "12"]),
-        "criteria": [
-            {"code": "1.1", "name": "Ban hành kế hoạch CCHC năm đúng thời hạn", "max_points": "1", "source": "plan_issued"},
-            {"code": "1.2", "name": "Mức độ hoàn thành kế hoạch CCHC", "max_points": "2", "source": "completion"},
-            {"code": "1.3", "name": "Báo cáo CCHC định kỳ đầy đủ, đúng hạn", "max_points": "1", "source": "manual"},
-            {"code": "1.4", "name": "Kiểm tra công tác CCHC", "max_points": "1", "source": "manual"},
-            {"code": "1.5", "name": "Công tác tuyên truyền CCHC", "max_points": "1", "source": "manual"},
-        ],
+        "criteria": _criteria("2"),
         "bands": [
             {"lower": "0.9", "upper": "", "mode": "fixed", "points": "2"},
             {"lower": "0.7", "upper": "0.9", "mode": "fixed", "points": "1"},
@@ -58,13 +63,7 @@ def proportional(year: int) -> dict[str, Any]:
         "note": "Quy tắc mẫu để tham khảo: hoàn thành 100% được 3 điểm; từ 80% đến dưới 100% được 3 × tỷ lệ "
                 "hoàn thành; dưới 80% 0 điểm. Xếp nhóm theo tỷ lệ hoàn thành. Sở Nội vụ sửa lại theo bộ tiêu chí của tỉnh.",
         "components": _components("7", ["10", "12", "8", "10", "8", "12"]),
-        "criteria": [
-            {"code": "1.1", "name": "Ban hành kế hoạch CCHC năm đúng thời hạn", "max_points": "1", "source": "plan_issued"},
-            {"code": "1.2", "name": "Mức độ hoàn thành kế hoạch CCHC", "max_points": "3", "source": "completion"},
-            {"code": "1.3", "name": "Báo cáo CCHC định kỳ đầy đủ, đúng hạn", "max_points": "1", "source": "manual"},
-            {"code": "1.4", "name": "Kiểm tra công tác CCHC", "max_points": "1", "source": "manual"},
-            {"code": "1.5", "name": "Công tác tuyên truyền CCHC", "max_points": "1", "source": "manual"},
-        ],
+        "criteria": _criteria("3"),
         "bands": [
             {"lower": "1", "upper": "", "mode": "fixed", "points": "3"},
             {"lower": "0.8", "upper": "1", "mode": "proportional", "points": "3"},
