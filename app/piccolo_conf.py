@@ -17,4 +17,5 @@ def make_engine():
 
 DB = make_engine()
 
-APP_REGISTRY = AppRegistry(apps=["app.piccolo_app", "plans.piccolo_app", "tasks.piccolo_app", "scoring.piccolo_app"])
+APP_REGISTRY = AppRegistry(apps=["app.piccolo_app", "plans.piccolo_app", "tasks.piccolo_app", "scoring.piccolo_app",
+                                   "reminders.piccolo_app"])

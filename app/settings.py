@@ -17,6 +17,7 @@ class SettingsError(RuntimeError):
 KNOWN = {
     "DATABASE_URL", "REDIS_URL", "PARPLAN_EVIDENCE_DIR", "PARPLAN_OUTBOX_DIR", "PARPLAN_SECRET_KEY",
     "PARPLAN_DEBUG", "PARPLAN_SECURE_COOKIES", "PARPLAN_DB_POOL", "PARPLAN_VAR_DIR", "PARPLAN_MAX_UPLOAD_MB",
+    "PARPLAN_SMTP_URL", "PARPLAN_MAIL_FROM", "PARPLAN_BASE_URL", "PARPLAN_SEND_LEASE_SECONDS",
 }
 
 
@@ -32,6 +33,10 @@ class Settings:
     db_pool: bool
     var_dir: Path
     max_upload_bytes: int
+    smtp_url: str  # "" writes .eml files to outbox_dir instead
+    mail_from: str
+    base_url: str  # for links in emails
+    send_lease_seconds: int  # a claimed email not recorded after this long is taken over by another worker
 
     @property
     def is_postgres(self) -> bool:
@@ -83,6 +88,28 @@ def _secret_key(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _smtp_url() -> str:
+    url = os.environ.get("PARPLAN_SMTP_URL") or ""
+    if url and (urlsplit(url).scheme not in ("smtp", "smtps") or not urlsplit(url).hostname):
+        raise SettingsError(f"PARPLAN_SMTP_URL={url!r}: use smtp://[user:password@]host[:port][?starttls=true] "
+                            "or smtps://…")
+    return url
+
+
+def _base_url() -> str:
+    url = (os.environ.get("PARPLAN_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        raise SettingsError(f"PARPLAN_BASE_URL={url!r}: the address people open parplan at, e.g. https://cchc.example.vn")
+    return url
+
+
+def _whole(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name) or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name}={raw!r}: a whole number from {low} to {high}")
+    return int(raw)
+
+
 def _reject_unknown() -> None:
     # A typo such as PARPLAN_SECRETKEY would otherwise be ignored silently (and each server invent its own key).
     unknown = sorted(k for k in os.environ if k.startswith("PARPLAN_") and k not in KNOWN
@@ -108,6 +135,10 @@ def load() -> Settings:
         db_pool=_bool("PARPLAN_DB_POOL", True),
         var_dir=var_dir,
         max_upload_bytes=_megabytes("PARPLAN_MAX_UPLOAD_MB", 100),
+        smtp_url=_smtp_url(),
+        mail_from=os.environ.get("PARPLAN_MAIL_FROM") or "parplan <no-reply@parplan.local>",
+        base_url=_base_url(),
+        send_lease_seconds=_whole("PARPLAN_SEND_LEASE_SECONDS", 600, 1, 86_400),
     )
 
 

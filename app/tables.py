@@ -1,4 +1,4 @@
-from piccolo.columns import OnDelete, Boolean, Date, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import OnDelete, Boolean, Date, ForeignKey, SmallInt, Timestamptz, Varchar
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
@@ -32,6 +32,8 @@ class User(Table, tablename="parplan_user"):
     unit = ForeignKey(Unit, null=True, on_delete=OnDelete.restrict)
     active = Boolean(default=True)
     language = Varchar(length=2, default="vi")
+    reminders = Boolean(default=True)  # the daily digest of deadlines; the person can turn it off
+    reminder_hour = SmallInt(null=True, default=None)  # local hour to receive it; None: at the sweep
 
 
 class Session(Table, tablename="parplan_session"):

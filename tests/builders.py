@@ -13,6 +13,7 @@ from app.auth import hash_password
 from app.tables import Session, Unit, User
 from plans.tables import Field, Plan
 from app.tables import ApiToken
+from reminders.tables import CalendarDay, OutboxEmail, Reminder, ReminderPolicy, SweepRun
 from scoring.tables import ManualScore, ScoringRule, ScoringRuleVersion
 from tasks.tables import Evidence, Task, TaskDeadline, TaskEvent
 
@@ -21,7 +22,7 @@ NOW = dt.datetime(2024, 7, 1, 9, 0, tzinfo=dt.timezone.utc)
 
 
 def empty_all_tables() -> None:
-    for table in (ManualScore, ScoringRuleVersion, ScoringRule, TaskDeadline, Evidence, TaskEvent, Task, Field, Plan, ApiToken, Session, User, Unit):
+    for table in (Reminder, OutboxEmail, SweepRun, CalendarDay, ReminderPolicy, ManualScore, ScoringRuleVersion, ScoringRule, TaskDeadline, Evidence, TaskEvent, Task, Field, Plan, ApiToken, Session, User, Unit):
         table.delete(force=True).run_sync()
 
 

@@ -1,0 +1,86 @@
+"""Sending the outbox: claim an email with a conditional update, send it, record the result.
+
+Exactly once: only the worker whose UPDATE … WHERE status = 'pending' changed the row sends it. A worker
+killed after its claim leaves the email "sending"; once the lease has passed, another worker takes it over.
+Transient failures (server down, 4xx) retry with backoff; permanent ones (5xx, refused address) are recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from app import clock
+from app.settings import get_settings
+from reminders.mail import Permanent, Transient, Transport, get_transport
+from reminders.tables import OutboxEmail
+
+MAX_ATTEMPTS = 8
+BACKOFF = (60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600)  # seconds after attempts 1, 2, 3…
+
+
+@dataclass
+class Delivered:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _ready(due_by: dt.datetime, lease_expired: dt.datetime):
+    """Waiting and due, or claimed by a worker that has not come back within the lease."""
+    return (((OutboxEmail.status == "pending") & (OutboxEmail.not_before <= due_by))
+            | ((OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < lease_expired)))
+
+
+async def claim(email_id: int, worker: str, due_by: dt.datetime) -> dict[str, Any] | None:
+    """The email, if this worker won it; None if another worker did (or it is no longer waiting)."""
+    now = clock.now()
+    lease_expired = now - dt.timedelta(seconds=get_settings().send_lease_seconds)
+    rows = await OutboxEmail.update({OutboxEmail.status: "sending", OutboxEmail.claimed_at: now,
+                                     OutboxEmail.claimed_by: worker, OutboxEmail.attempts: OutboxEmail.attempts + 1}
+                                    ).where((OutboxEmail.id == email_id) & _ready(due_by, lease_expired)).returning(
+        *OutboxEmail.all_columns())
+    return rows[0] if rows else None
+
+
+async def _record(email: dict[str, Any], worker: str, values: dict) -> None:
+    # Only the claim's holder records: a worker that lost its lease must not overwrite the new holder's result.
+    await OutboxEmail.update(values).where((OutboxEmail.id == email["id"]) & (OutboxEmail.claimed_by == worker)
+                                           & (OutboxEmail.status == "sending"))
+
+
+async def send_one(email: dict[str, Any], worker: str, transport: Transport, counts: Delivered) -> None:
+    try:
+        await transport.send(email)
+    except Permanent as exc:
+        counts.failed += 1
+        await _record(email, worker, {OutboxEmail.status: "failed", OutboxEmail.last_error: str(exc)[:2000]})
+    except Transient as exc:
+        give_up = email["attempts"] >= MAX_ATTEMPTS
+        counts.failed += give_up
+        counts.retried += not give_up
+        wait = dt.timedelta(seconds=BACKOFF[min(email["attempts"], len(BACKOFF)) - 1])
+        await _record(email, worker, {OutboxEmail.status: "failed" if give_up else "pending",
+                                      OutboxEmail.not_before: clock.now() + wait,
+                                      OutboxEmail.last_error: str(exc)[:2000]})
+    else:
+        counts.sent += 1
+        await _record(email, worker, {OutboxEmail.status: "sent", OutboxEmail.sent_at: clock.now(),
+                                      OutboxEmail.last_error: ""})
+
+
+async def deliver_due(worker: str, due_by: dt.datetime | None = None, transport: Transport | None = None,
+                      limit: int = 500) -> Delivered:
+    """Send what is due by `due_by` (default now), oldest first; the counts of this call."""
+    due_by = due_by or clock.now()
+    transport = transport or get_transport()
+    lease_expired = clock.now() - dt.timedelta(seconds=get_settings().send_lease_seconds)
+    ids = [r["id"] for r in await OutboxEmail.select(OutboxEmail.id).where(_ready(due_by, lease_expired)).order_by(
+        OutboxEmail.id).limit(limit)]
+    counts = Delivered()
+    for email_id in ids:
+        email = await claim(email_id, worker, due_by)
+        if email is not None:
+            await send_one(email, worker, transport, counts)
+    return counts

@@ -1,0 +1,143 @@
+"""The daily sweep: which reminders are due today, stored once each, gathered into one digest per person.
+
+Every write is keyed (reminder: task, kind, day, recipient; email: recipient, day) and inserted with
+ON CONFLICT DO NOTHING, so sweeping twice, or two workers sweeping at once, adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from app.clock import TZ
+from app.tables import User
+from plans.tables import Plan
+from reminders import mail
+from reminders.rules import OPEN, Calendar, Policy, calendar_years, due_reminders, horizon, parse_days
+from reminders.tables import CalendarDay, OutboxEmail, Reminder, ReminderPolicy, SweepRun
+from tasks.tables import Task
+
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reminders: int  # new reminder rows
+    emails: int  # new digests
+
+
+async def load_policy() -> Policy:
+    row = await ReminderPolicy.select().order_by(ReminderPolicy.id).first()
+    if row is None:
+        return Policy()
+    hour, minute = (int(p) for p in row["sweep_at"].split(":"))
+    return Policy(before_days=parse_days(row["before_days"]), repeat_every=row["repeat_every"],
+                  head_after=row["head_after"], secretariat_after=row["secretariat_after"],
+                  sweep_at=dt.time(hour, minute), enabled=row["enabled"])
+
+
+async def load_calendar(today: dt.date) -> Calendar:
+    days = await CalendarDay.select(CalendarDay.day, CalendarDay.kind)
+    return Calendar(calendar_years(today), extra_holidays={d["day"] for d in days if d["kind"] == "holiday"},
+                    workdays={d["day"] for d in days if d["kind"] == "workday"})
+
+
+async def _open_tasks(last_due: dt.date) -> list[dict[str, Any]]:
+    """Open tasks of issued plans that may be due a reminder: everything overdue, and deadlines up to the horizon."""
+    return await Task.select(Task.id, Task.status, Task.due_date, Task.field.plan.unit.as_alias("unit")).where(
+        Task.status.is_in(list(OPEN)) & (Task.due_date <= last_due) & (Task.field.plan.status == "issued"))
+
+
+async def _people() -> dict[str, dict[Any, list[int]]]:
+    """Who hears about which unit's tasks: its focal points, its head, and the secretariat (every unit)."""
+    users = await User.select(User.id, User.role, User.unit).where(
+        (User.active == True) & (User.reminders == True) & User.role.is_in(  # noqa: E712
+            ["focal_point", "unit_head", "secretariat"]))
+    people: dict[str, dict[Any, list[int]]] = {"focal": defaultdict(list), "head": defaultdict(list),
+                                                "secretariat": defaultdict(list)}
+    audience = {"focal_point": "focal", "unit_head": "head", "secretariat": "secretariat"}
+    for u in users:
+        people[audience[u["role"]]][u["unit"] if u["role"] != "secretariat" else None].append(u["id"])
+    return people
+
+
+async def _insert(table, rows: list, returning) -> list[dict[str, Any]]:
+    """Insert what is not there yet; the rows actually inserted."""
+    out = []
+    for i in range(0, len(rows), CHUNK):
+        out += await table.insert(*rows[i:i + CHUNK]).on_conflict(action="DO NOTHING").returning(*returning)
+    return out
+
+
+async def sweep(today: dt.date, now: dt.datetime) -> SweepResult:
+    """Store the reminders due on `today` and the digests that carry them; the counts of new rows."""
+    policy, cal = await load_policy(), await load_calendar(today)
+    if not policy.enabled or not cal.is_working(today):
+        return SweepResult(0, 0)
+    people = await _people()
+    rows = []
+    for task in await _open_tasks(horizon(today, policy, cal)):
+        for due in due_reminders(task["status"], task["due_date"], today, policy, cal):
+            unit = None if due.audience == "secretariat" else task["unit"]
+            rows += [Reminder(task=task["id"], kind=due.kind, day=today, recipient=uid, days=due.days, created_at=now)
+                     for uid in people[due.audience].get(unit, [])]
+    new = await _insert(Reminder, rows, [Reminder.id])
+    emails = await digests(today, now, policy)
+    return SweepResult(len(new), emails)
+
+
+async def _waiting(today: dt.date) -> dict[int, list[dict[str, Any]]]:
+    """Today's reminders not yet in an email, with what the digest says about each task, by recipient."""
+    rows = await Reminder.select(
+        Reminder.recipient, Reminder.kind, Reminder.days, Reminder.task.id.as_alias("task_id"),
+        Reminder.task.number.as_alias("number"), Reminder.task.content.as_alias("content"),
+        Reminder.task.due_date.as_alias("due_date"), Reminder.task.field.name.as_alias("field_name"),
+        Reminder.task.field.plan.id.as_alias("plan_id"), Reminder.task.field.plan.unit.name.as_alias("unit_name"),
+    ).where((Reminder.day == today) & Reminder.email.is_null())
+    by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_person[r["recipient"]].append(r)
+    return by_person
+
+
+def _send_at(day: dt.date, hour: int | None, policy: Policy) -> dt.datetime:
+    """The person's chosen hour on the day, never before the sweep's own time."""
+    at = dt.time(hour, 0) if hour is not None and dt.time(hour, 0) > policy.sweep_at else policy.sweep_at
+    return dt.datetime.combine(day, at, TZ).astimezone(dt.timezone.utc)
+
+
+async def digests(today: dt.date, now: dt.datetime, policy: Policy) -> int:
+    """One email per person for the day's reminders; the number of new emails."""
+    waiting = await _waiting(today)
+    if not waiting:
+        return 0
+    users = {u["id"]: u for u in await User.select(User.id, User.email, User.full_name, User.language,
+                                                   User.reminder_hour).where(User.id.is_in(list(waiting)))}
+    emails = []
+    for uid, items in waiting.items():
+        user = users[uid]
+        subject, text, html = mail.compose_digest(user, today, items)
+        emails.append(OutboxEmail(recipient=uid, to_address=user["email"], day=today, language=user["language"],
+                                  subject=subject, text=text, html=html, status="pending", created_at=now,
+                                  not_before=_send_at(today, user["reminder_hour"], policy)))
+    new = await _insert(OutboxEmail, emails, [OutboxEmail.id])
+    # Attach every waiting reminder to its person's email of the day: one statement, whoever created the email.
+    await Reminder.raw("UPDATE reminder SET email = (SELECT e.id FROM outbox_email e WHERE e.recipient = "
+                       "reminder.recipient AND e.day = reminder.day) WHERE day = {} AND email IS NULL", today)
+    return len(new)
+
+
+async def tick(now: dt.datetime) -> SweepResult | None:
+    """The worker's frequent cron: run today's sweep once, at or after the policy's time, on a working day."""
+    local = now.astimezone(TZ)
+    policy = await load_policy()
+    if local.time() < policy.sweep_at or await SweepRun.exists().where(
+            (SweepRun.day == local.date()) & SweepRun.finished_at.is_not_null()):
+        return None
+    await SweepRun.insert(SweepRun(day=local.date(), started_at=now)).on_conflict(action="DO NOTHING")
+    result = await sweep(local.date(), now)
+    await SweepRun.update({SweepRun.finished_at: now, SweepRun.reminders: result.reminders,
+                           SweepRun.emails: result.emails}).where(SweepRun.day == local.date())
+    return result

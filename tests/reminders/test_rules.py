@@ -1,0 +1,78 @@
+"""The working-day calendar and which reminders are due: pure rules, the day passed in."""
+
+import datetime as dt
+
+import pytest
+
+from reminders.rules import Calendar, Due, Policy, due_reminders, horizon, parse_days
+
+D = dt.date
+CAL = Calendar(range(2024, 2027))
+POLICY = Policy()
+
+
+def test_tet_2025_is_off_from_the_27th_to_the_2nd():
+    # Tết Ất Tỵ: Monday 27/01 to Saturday 01/02 are public holidays, then Sunday.
+    assert [CAL.is_working(D(2025, 1, d)) for d in (24, 27, 28, 29, 30, 31)] == [True] + [False] * 5
+    assert not CAL.is_working(D(2025, 2, 2)) and CAL.is_working(D(2025, 2, 3))
+    assert CAL.between(D(2025, 1, 24), D(2025, 2, 3)) == 1  # Friday before Tết to Monday after: one working day
+
+
+def test_30_april_and_1_may_2025_with_the_bridge_day_are_off():
+    assert [CAL.is_working(D(2025, 4, 30)), CAL.is_working(D(2025, 5, 1)), CAL.is_working(D(2025, 5, 2))] == \
+           [False, False, False]
+    assert CAL.add(D(2025, 4, 29), 1) == D(2025, 5, 5)
+
+
+def test_a_make_up_saturday_works_and_an_extra_holiday_does_not():
+    cal = Calendar(range(2025, 2026), extra_holidays={D(2025, 3, 10)}, workdays={D(2025, 4, 26)})
+    assert cal.is_working(D(2025, 4, 26)) and not cal.is_working(D(2025, 3, 10))
+    assert not CAL.is_working(D(2025, 4, 26))
+
+
+def test_before_the_deadline_on_7_3_1_working_days_and_the_day_itself():
+    due = D(2025, 6, 30)  # a Monday
+    reminded = {day: due_reminders("in_progress", due, day, POLICY, CAL) for day in
+                (D(2025, 6, 19), D(2025, 6, 20), D(2025, 6, 25), D(2025, 6, 27), due)}
+    assert reminded == {D(2025, 6, 19): [Due("before", 7)], D(2025, 6, 20): [], D(2025, 6, 25): [Due("before", 3)],
+                        D(2025, 6, 27): [Due("before", 1)], due: [Due("due", 0)]}
+
+
+def test_a_deadline_on_a_holiday_is_reminded_on_the_last_working_day_before_it():
+    due = D(2025, 5, 1)
+    assert due_reminders("not_started", due, D(2025, 4, 29), POLICY, CAL) == [Due("due", 0)]
+    assert due_reminders("not_started", due, D(2025, 5, 5), POLICY, CAL) == [Due("overdue", 1)]
+
+
+def test_overdue_repeats_every_3_working_days_and_escalates_at_5_and_10():
+    due = D(2025, 6, 30)
+    days = [CAL.add(due, n) for n in range(1, 14)]
+    kinds = {CAL.between(due, day): [d.kind for d in due_reminders("in_progress", due, day, POLICY, CAL)] for day in days}
+    assert kinds[1] == ["overdue"] and kinds[2] == [] and kinds[4] == ["overdue"]
+    assert kinds[5] == ["head"] and kinds[7] == ["overdue", "head"]
+    assert kinds[10] == ["overdue", "head", "secretariat"] and kinds[13] == ["overdue", "head", "secretariat"]
+    assert kinds[11] == [] and kinds[12] == []
+
+
+@pytest.mark.parametrize("status", ["done", "cancelled"])
+def test_done_and_cancelled_tasks_never_remind(status):
+    assert due_reminders(status, D(2025, 6, 30), D(2025, 7, 10), POLICY, CAL) == []
+
+
+def test_nothing_is_sent_on_a_weekend_or_holiday_or_when_turned_off():
+    assert due_reminders("in_progress", D(2025, 6, 30), D(2025, 6, 28), POLICY, CAL) == []
+    assert due_reminders("in_progress", D(2025, 2, 3), D(2025, 1, 29), POLICY, CAL) == []
+    assert due_reminders("in_progress", D(2025, 6, 30), D(2025, 6, 30), Policy(enabled=False), CAL) == []
+
+
+def test_the_horizon_is_the_last_deadline_a_reminder_can_concern():
+    assert horizon(D(2025, 6, 19), POLICY, CAL) == D(2025, 6, 30)  # Mon 30/06 is the 7th working day after
+    assert due_reminders("in_progress", D(2025, 6, 30), D(2025, 6, 19), POLICY, CAL) == [Due("before", 7)]
+    assert due_reminders("in_progress", D(2025, 7, 1), D(2025, 6, 19), POLICY, CAL) == []
+
+
+def test_offsets_are_read_from_text():
+    assert parse_days("7, 3,1 ,0") == (7, 3, 1, 0)
+    for bad in ("", "7,x", "-1", "100"):
+        with pytest.raises(ValueError):
+            parse_days(bad)
