@@ -133,3 +133,23 @@ def require_scoring_editor(request: Request) -> User:
 def can_see_unit_score(user: User | None, unit_id: int) -> bool:
     """A unit sees its own score breakdown; board readers see every unit's."""
     return can_see_board(user) or (user is not None and user.role in UNIT_ROLES and user.unit == unit_id)
+
+
+def can_edit_reminders(user: User | None) -> bool:
+    """The reminder policy and the working-day calendar bind every unit: the secretariat sets them."""
+    return user is not None and user.role in ("secretariat", "admin")
+
+
+def require_reminder_editor(request: Request) -> User:
+    user = require_user(request)
+    if not can_edit_reminders(user):
+        raise PermissionDeniedException(_("Only the secretariat sets reminders and the working-day calendar."))
+    return user
+
+
+def require_outbox_reader(request: Request) -> User:
+    """The outgoing emails carry every unit's deadlines and people's addresses: the administrator's only."""
+    user = require_user(request)
+    if not can_manage_accounts(user):
+        raise PermissionDeniedException(_("Only an administrator sees the outgoing emails."))
+    return user

@@ -14,6 +14,7 @@ import click
 
 import app  # noqa: F401  (sets PICCOLO_CONF before any table is touched)
 from app import clock
+from app.cli_reminders import remind, reminders_running, worker
 from app.i18n import _, set_locale
 from app.settings import SettingsError, get_settings
 from app.tables import ROLES, UNIT_KINDS, UNIT_ROLES
@@ -90,7 +91,12 @@ def demo(host: str, port: int, load_only: bool) -> None:
     for acc, _created in accounts:
         click.echo(f"  {acc.role:<12} {acc.email:<32} {acc.unit or ''}")
     if not load_only:
-        _serve(host, port)
+        with reminders_running():
+            _serve(host, port)
+
+
+main.add_command(worker)
+main.add_command(remind)
 
 
 @main.command("import-plan")

@@ -26,6 +26,7 @@ from board import export as board_export
 from board import routes as board_routes
 from plans import api as plan_api
 from plans import routes as plan_routes
+from reminders import routes as reminder_routes
 from scoring import routes as scoring_routes
 from tasks import api as task_api
 from tasks import evidence_routes, progress_routes
@@ -101,7 +102,8 @@ def create_app() -> Litestar:
     pooled = settings.is_postgres and settings.db_pool
     pages = Router("/", route_handlers=[*web.ROUTES, *admin.ROUTES, *plan_routes.ROUTES, *task_routes.ROUTES,
                                         *evidence_routes.ROUTES, *progress_routes.ROUTES, *board_routes.ROUTES,
-                                        *board_export.ROUTES, *scoring_routes.ROUTES], include_in_schema=False)
+                                        *board_export.ROUTES, *scoring_routes.ROUTES, *reminder_routes.ROUTES],
+                   include_in_schema=False)
     return Litestar(
         openapi_config=OpenAPIConfig(title="parplan API", version="1", path="/api/schema",
                                      render_plugins=[JsonRenderPlugin()], components=Components(

@@ -7,6 +7,7 @@ Transient failures (server down, 4xx) retry with backoff; permanent ones (5xx, r
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from reminders.mail import Permanent, Transient, Transport, get_transport
 from reminders.tables import OutboxEmail
 
 MAX_ATTEMPTS = 8
+BATCH = 50  # emails claimed in one statement
+PARALLEL = 8  # sent at once: each SMTP exchange is mostly waiting
 BACKOFF = (60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600)  # seconds after attempts 1, 2, 3…
 
 
@@ -33,15 +36,16 @@ def _ready(due_by: dt.datetime, lease_expired: dt.datetime):
             | ((OutboxEmail.status == "sending") & (OutboxEmail.claimed_at < lease_expired)))
 
 
-async def claim(email_id: int, worker: str, due_by: dt.datetime) -> dict[str, Any] | None:
-    """The email, if this worker won it; None if another worker did (or it is no longer waiting)."""
+async def claim(worker: str, due_by: dt.datetime, n: int) -> list[dict[str, Any]]:
+    """Up to n waiting emails, for this worker only: the UPDATE re-checks each row's state, so of two workers
+    reaching for the same email exactly one gets it."""
     now = clock.now()
     lease_expired = now - dt.timedelta(seconds=get_settings().send_lease_seconds)
-    rows = await OutboxEmail.update({OutboxEmail.status: "sending", OutboxEmail.claimed_at: now,
+    oldest = OutboxEmail.select(OutboxEmail.id).where(_ready(due_by, lease_expired)).order_by(OutboxEmail.id).limit(n)
+    return await OutboxEmail.update({OutboxEmail.status: "sending", OutboxEmail.claimed_at: now,
                                      OutboxEmail.claimed_by: worker, OutboxEmail.attempts: OutboxEmail.attempts + 1}
-                                    ).where((OutboxEmail.id == email_id) & _ready(due_by, lease_expired)).returning(
+                                    ).where(OutboxEmail.id.is_in(oldest) & _ready(due_by, lease_expired)).returning(
         *OutboxEmail.all_columns())
-    return rows[0] if rows else None
 
 
 async def _record(email: dict[str, Any], worker: str, values: dict) -> None:
@@ -56,7 +60,7 @@ async def send_one(email: dict[str, Any], worker: str, transport: Transport, cou
     except Permanent as exc:
         counts.failed += 1
         await _record(email, worker, {OutboxEmail.status: "failed", OutboxEmail.last_error: str(exc)[:2000]})
-    except Transient as exc:
+    except Exception as exc:  # Transient, or a failure nobody classified: retry it, within MAX_ATTEMPTS
         give_up = email["attempts"] >= MAX_ATTEMPTS
         counts.failed += give_up
         counts.retried += not give_up
@@ -72,15 +76,24 @@ async def send_one(email: dict[str, Any], worker: str, transport: Transport, cou
 
 async def deliver_due(worker: str, due_by: dt.datetime | None = None, transport: Transport | None = None,
                       limit: int = 500) -> Delivered:
-    """Send what is due by `due_by` (default now), oldest first; the counts of this call."""
+    """Send what is due by `due_by` (default now), oldest first, a batch at a time, several at once; the counts.
+
+    A batch is claimed in one statement and its emails are sent in parallel (SMTP round trips dominate), each
+    recorded as soon as its own answer comes back.
+    """
     due_by = due_by or clock.now()
     transport = transport or get_transport()
-    lease_expired = clock.now() - dt.timedelta(seconds=get_settings().send_lease_seconds)
-    ids = [r["id"] for r in await OutboxEmail.select(OutboxEmail.id).where(_ready(due_by, lease_expired)).order_by(
-        OutboxEmail.id).limit(limit)]
-    counts = Delivered()
-    for email_id in ids:
-        email = await claim(email_id, worker, due_by)
-        if email is not None:
+    counts, done = Delivered(), 0
+    gate = asyncio.Semaphore(PARALLEL)
+
+    async def one(email: dict[str, Any]) -> None:
+        async with gate:
             await send_one(email, worker, transport, counts)
+
+    while done < limit:
+        batch = await claim(worker, due_by, min(BATCH, limit - done))
+        if not batch:
+            break
+        done += len(batch)
+        await asyncio.gather(*(one(email) for email in sorted(batch, key=lambda e: e["id"])))
     return counts

@@ -1,9 +1,36 @@
-"""Digest emails and the transports that carry them. (Placeholder; filled in by the reminders issue.)"""
+"""Digest emails and the transports that carry them.
+
+`compose_digest` renders the day's digest for one person in their language (the sweep stores the result);
+`build_message` turns a stored row into the MIME message; a transport sends it and says, by raising
+`Transient` or `Permanent`, whether delivery should try again later.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import email.utils
+import os
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from email.message import EmailMessage
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+from jinja2 import Environment
+
+from app import clock
+from app.i18n import _, format_date, get_locale, ngettext, set_locale
+from app.settings import get_settings
+from app.templating import make_environment
+
+ESCALATIONS = ("head", "secretariat")
+LATE = ("overdue",) + ESCALATIONS
+SMTP_TIMEOUT = 30  # seconds; a hung server must not hold the worker (and the claim) for long
 
 
 class Transient(Exception):
@@ -18,10 +45,204 @@ class Transport(Protocol):
     async def send(self, email: dict[str, Any]) -> None: ...
 
 
+# --- composing -----------------------------------------------------------------------------------------------
+
+def _urgency(item: dict[str, Any]) -> tuple[int, int]:
+    """Sort key: overdue first (most overdue first), then due today, then due soon (nearest first)."""
+    if item["kind"] in LATE:
+        return (0, -item["days"])
+    return (1, 0) if item["kind"] == "due" else (2, item["days"])
+
+
+def _when(item: dict[str, Any]) -> str:
+    if item["kind"] in LATE:
+        return ngettext("%(num)s working day overdue", "%(num)s working days overdue", item["days"])
+    if item["kind"] == "due":
+        return _("today is the deadline")
+    return ngettext("%(num)s working day left", "%(num)s working days left", item["days"])
+
+
+def _escalation(kind: str) -> str:
+    if kind == "head":
+        return _("escalated to the unit head")
+    return _("escalated to the secretariat") if kind == "secretariat" else ""
+
+
+@lru_cache(maxsize=8192)
+def _words(locale: str, kind: str, days: int, due: dt.date) -> tuple[str, str, str]:
+    """Deadline, "N days left/overdue" and escalation, in `locale` (the current one): the same few values recur
+    across the thousands of lines of a nation's sweep, so they are formatted once each."""
+    return format_date(due), _when({"kind": kind, "days": days}), _escalation(kind)
+
+
+def _task_view(item: dict[str, Any], base_url: str) -> dict[str, Any]:
+    due, when, escalation = _words(get_locale(), item["kind"], item["days"], item["due_date"])
+    return {"unit": item["unit_name"], "field": item["field_name"], "number": item["number"] or "",
+            "content": item["content"], "due": due, "when": when, "late": item["kind"] in LATE,
+            "escalation": escalation, "link": f"{base_url}/tasks/{item['task_id']}"}
+
+
+def _sections(items: list[dict[str, Any]], base_url: str) -> list[dict[str, Any]]:
+    """One section per unit (the secretariat's digest spans many), the most urgent unit first."""
+    by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in sorted(items, key=lambda i: (_urgency(i), i["due_date"], i["task_id"])):
+        by_unit[item["unit_name"]].append(item)
+    units = sorted(by_unit, key=lambda u: (_urgency(by_unit[u][0]), u))
+    return [{"unit": u, "count": ngettext("%(num)s task", "%(num)s tasks", len(by_unit[u])),
+             "tasks": [_task_view(i, base_url) for i in by_unit[u]]} for u in units]
+
+
+def _subject(day: dt.date, items: list[dict[str, Any]]) -> str:
+    late = sum(i["kind"] in LATE for i in items)
+    summary = ngettext("%(num)s task", "%(num)s tasks", len(items))
+    if late:
+        summary += " " + ngettext("(%(num)s overdue)", "(%(num)s overdue)", late)
+    return _("[parplan] Deadline reminder %(day)s: %(summary)s", day=format_date(day), summary=summary)
+
+
+@cache
+def _environment() -> Environment:
+    return make_environment()
+
+
 def compose_digest(user: dict[str, Any], day: dt.date, items: list[dict[str, Any]]) -> tuple[str, str, str]:
-    lines = [f"{i['unit_name']}: {i['content']} ({i['due_date']})" for i in items]
-    return f"parplan {day}", "\n".join(lines), "<br>".join(lines)
+    """(subject, text, html) of one person's digest, in their language; the caller's locale is left as it was."""
+    token = set_locale(user.get("language") or "")
+    try:
+        base_url = get_settings().base_url
+        context = {"name": user.get("full_name") or user["email"], "day": format_date(day),
+                   "intro": ngettext("%(num)s task needs your attention today.",
+                                     "%(num)s tasks need your attention today.", len(items)),
+                   "sections": _sections(items, base_url), "profile_url": f"{base_url}/profile"}
+        env = _environment()
+        return (_subject(day, items), env.get_template("reminders/digest.txt").render(context),
+                env.get_template("reminders/digest.html").render(context))
+    finally:
+        token.var.reset(token)
+
+
+# --- the message ---------------------------------------------------------------------------------------------
+
+def _domain(address: str) -> str:
+    return email.utils.parseaddr(address)[1].rpartition("@")[2] or "parplan.local"
+
+
+def message_id(row: dict[str, Any]) -> str:
+    """The same for every attempt at one email, so a receiver can drop a copy sent twice."""
+    return f"<parplan-{row['id']}-{row['day']}@{_domain(get_settings().mail_from)}>"
+
+
+def build_message(row: dict[str, Any]) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = get_settings().mail_from
+    msg["To"] = row["to_address"]
+    msg["Subject"] = row["subject"]
+    msg["Date"] = email.utils.format_datetime(clock.now())
+    msg["Message-ID"] = row.get("message_id") or message_id(row)
+    msg["Content-Language"] = row.get("language") or "vi"
+    # Out-of-office replies must not answer a robot (RFC 3834).
+    msg["Auto-Submitted"] = "auto-generated"
+    # Quoted-printable keeps the message 7-bit clean: any relay takes it, 8BITMIME or not.
+    msg.set_content(row["text"], charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(row["html"], subtype="html", charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+# --- transports ----------------------------------------------------------------------------------------------
+
+class FileTransport:
+    """Writes each email as an .eml file: the default, for a machine without a mail server (and for demos)."""
+
+    def __init__(self, outbox_dir: Path | str):
+        self.outbox_dir = Path(outbox_dir)
+
+    def path(self, row: dict[str, Any]) -> Path:
+        return self.outbox_dir / f"{row['day']}-{row['id']:08d}.eml"
+
+    async def send(self, email_row: dict[str, Any]) -> None:
+        try:
+            data = build_message(email_row).as_bytes()
+        except ValueError as exc:  # e.g. a line break in the address: no retry will mend it
+            raise Permanent(f"cannot build the message: {exc}") from exc
+        try:
+            await asyncio.to_thread(self._write, self.path(email_row), data)
+        except OSError as exc:  # a full or unwritable disk may be fixed; try again later
+            raise Transient(f"cannot write the outbox file: {exc}") from exc
+
+    def _write(self, path: Path, data: bytes) -> None:
+        # Write beside the target then rename: a reader never sees half a file, and a resend replaces it.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".eml")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    hostname: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool  # smtps: TLS from the first byte
+    start_tls: bool
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """smtp://[user:password@]host[:port][?starttls=true|false] or smtps://…; credentials percent-encoded."""
+    parts = urlsplit(url)
+    starttls = parse_qs(parts.query).get("starttls", ["false"])[-1].lower()
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname or starttls not in ("true", "false"):
+        raise ValueError(f"not an SMTP address: {url!r} (smtp://[user:password@]host[:port][?starttls=true])")
+    implicit, start = parts.scheme == "smtps", parts.scheme == "smtp" and starttls == "true"
+    return SmtpServer(hostname=parts.hostname, port=parts.port or (465 if implicit else 587 if start else 25),
+                      username=unquote(parts.username) if parts.username else None,
+                      password=unquote(parts.password) if parts.password is not None else None,
+                      use_tls=implicit, start_tls=start)
+
+
+def _refused_for_now(exc: aiosmtplib.SMTPRecipientsRefused) -> bool:
+    return all(400 <= r.code < 500 for r in exc.recipients)
+
+
+def classify(exc: Exception) -> Exception:
+    """Transient (try again) or Permanent (record and stop) for an error from the SMTP exchange.
+
+    Only a 5xx about this message (its sender, its recipient, its data) is permanent. Everything about the
+    server or our settings (refused connection, timeout, HELO, login, STARTTLS) is transient even when 5xx:
+    once an admin fixes the setting, the backlog must still go out; MAX_ATTEMPTS bounds the retries.
+    """
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        kind = Transient if _refused_for_now(exc) else Permanent
+        return kind("; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients))
+    if isinstance(exc, (aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPDataError, aiosmtplib.SMTPRecipientRefused)):
+        return (Permanent if 500 <= exc.code < 600 else Transient)(f"{exc.code} {exc.message}")
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return Transient(f"{type(exc).__name__}: {exc.code} {exc.message}")
+    return Transient(f"{type(exc).__name__}: {exc}")
+
+
+class SmtpTransport:
+    def __init__(self, url: str, timeout: float = SMTP_TIMEOUT):
+        self.server = parse_smtp_url(url)
+        self.timeout = timeout
+
+    async def send(self, email_row: dict[str, Any]) -> None:
+        s = self.server
+        try:
+            await aiosmtplib.send(build_message(email_row), hostname=s.hostname, port=s.port, username=s.username,
+                                  password=s.password, use_tls=s.use_tls, start_tls=s.start_tls,
+                                  timeout=self.timeout)
+        except ValueError as exc:  # aiosmtplib's word for an address no server will take: no retry mends it
+            raise Permanent(f"unusable message or address: {exc}") from exc
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            raise classify(exc) from exc
 
 
 def get_transport() -> Transport:
-    raise NotImplementedError
+    settings = get_settings()
+    return SmtpTransport(settings.smtp_url) if settings.smtp_url else FileTransport(settings.outbox_dir)

@@ -34,12 +34,15 @@ class Calendar:
     """Working days between two dates, fast enough for a sweep over every task of a nation.
 
     The working days of the years asked for are listed once; counting between two dates is then two
-    binary searches. Weekends and Vietnamese public holidays are off, unless the admin made them working days.
+    binary searches. Weekends and Vietnamese public holidays are off, unless decreed or entered as make-up
+    working days.
     """
 
     def __init__(self, years: range, extra_holidays: set[dt.date] = frozenset(),
                  workdays: set[dt.date] = frozenset()):
         public = holidays.country_holidays("VN", years=list(years))
+        # The package also knows the nationally decreed make-up Saturdays (26/04/2025 for the 30/4 bridge).
+        workdays = set(workdays) | set(getattr(public, "weekend_workdays", ()))
         start, end = dt.date(years.start, 1, 1), dt.date(years.stop - 1, 12, 31)
         self.start, self.end = start, end
         self.days: list[dt.date] = []

@@ -25,9 +25,13 @@ def test_30_april_and_1_may_2025_with_the_bridge_day_are_off():
 
 
 def test_a_make_up_saturday_works_and_an_extra_holiday_does_not():
-    cal = Calendar(range(2025, 2026), extra_holidays={D(2025, 3, 10)}, workdays={D(2025, 4, 26)})
-    assert cal.is_working(D(2025, 4, 26)) and not cal.is_working(D(2025, 3, 10))
-    assert not CAL.is_working(D(2025, 4, 26))
+    cal = Calendar(range(2025, 2026), extra_holidays={D(2025, 3, 10)}, workdays={D(2025, 3, 15)})
+    assert cal.is_working(D(2025, 3, 15)) and not cal.is_working(D(2025, 3, 10))
+    assert not CAL.is_working(D(2025, 3, 15))
+
+
+def test_the_decreed_make_up_saturday_for_the_30_april_bridge_is_a_working_day():
+    assert CAL.is_working(D(2025, 4, 26))
 
 
 def test_before_the_deadline_on_7_3_1_working_days_and_the_day_itself():

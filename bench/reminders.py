@@ -1,0 +1,150 @@
+"""Time the reminders at national scale: the sweep over 6,000 units × 30 tasks (180,000), and sending.
+
+    uv run python bench/reminders.py [--units 6000] [--tasks 30] [--emails 2000] [--day 2025-06-30]
+
+Builds a throw-away SQLite database, or uses DATABASE_URL when it is set (point it at an EMPTY scratch
+database: the data is generated into it). Every unit has a focal point and a head; one secretariat account
+hears about every unit's long-overdue tasks. Prints the sweep's time and counts (and a second, idempotent
+sweep's), then sends `--emails` of the digests it made through the SMTP transport into a local aiosmtpd
+server running in its own process, and prints emails per second. Targets (issue 7): sweep < 5 s, ≥ 200 emails/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='parplan-bench-')}/reminders.sqlite3"
+os.environ.setdefault("PARPLAN_VAR_DIR", tempfile.mkdtemp(prefix="parplan-bench-var-"))
+CHUNK = 1000  # PostgreSQL takes at most 32,767 parameters a statement (tasks have 17 columns)
+
+
+async def insert(table, rows: list) -> None:
+    for i in range(0, len(rows), CHUNK):
+        await table.insert(*rows[i:i + CHUNK])
+
+
+async def generate_people(units: int) -> list[int]:
+    from app.tables import Unit, User
+
+    await insert(Unit, [Unit(code=f"U{i:05d}", name=f"Đơn vị {i}", kind="commune" if i % 5 else "department",
+                             block="Khối xã, phường" if i % 5 else "Khối sở, ban, ngành") for i in range(units)])
+    ids = [u["id"] for u in await Unit.select(Unit.id).order_by(Unit.id)]
+    people = [User(email=f"{role}.{uid}@bench.vn", role=role, unit=uid, full_name=f"Cán bộ {uid}")
+              for uid in ids for role in ("focal_point", "unit_head")]
+    await insert(User, [*people, User(email="cchc@bench.vn", role="secretariat", unit=ids[0], full_name="VP CCHC")])
+    return ids
+
+
+async def generate_tasks(unit_ids: list[int], per_unit: int, year: int) -> None:
+    """Deadlines spread over the year; 60 % done, the rest open (so about half are due or overdue by June)."""
+    from plans.tables import Field, Plan
+    from tasks.tables import Task
+
+    rng = random.Random(7)
+    await insert(Plan, [Plan(unit=uid, year=year, title=f"Kế hoạch {year}", status="issued",
+                             doc_date=dt.date(year, 1, 10)) for uid in unit_ids])
+    plans = [p["id"] for p in await Plan.select(Plan.id).order_by(Plan.id)]
+    await insert(Field, [Field(plan=pid, position=f, name=f"Lĩnh vực {f}", component=f)
+                         for pid in plans for f in range(1, 8)])
+    fields = [f["id"] for f in await Field.select(Field.id).order_by(Field.id)]
+    tasks = []
+    for plan_fields in (fields[i:i + 7] for i in range(0, len(fields), 7)):
+        for n in range(per_unit):
+            due = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(20, 364))
+            done = rng.random() < 0.6
+            tasks.append(Task(field=plan_fields[n % 7], position=n, number=str(n + 1), content=f"Nhiệm vụ số {n + 1}",
+                              due_date=due, status="done" if done else rng.choice(["in_progress", "not_started"]),
+                              completed_on=due if done else None))
+    await insert(Task, tasks)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def smtp_server() -> tuple[subprocess.Popen, str]:
+    """aiosmtpd in its own process (a server thread here would share this process's GIL with the sender)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+                             "-c", "aiosmtpd.handlers.Sink"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, f"smtp://127.0.0.1:{port}"
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("aiosmtpd did not start")
+
+
+async def bench_sweep(day: dt.date) -> None:
+    from app import clock
+    from reminders.sweep import sweep
+    from reminders.tables import OutboxEmail, Reminder
+
+    for label in ("sweep", "again (nothing new)"):
+        t0 = time.perf_counter()
+        result = await sweep(day, clock.now())
+        print(f"  {label:<20} {time.perf_counter() - t0:6.2f} s   {result.reminders:>7,} reminders  "
+              f"{result.emails:>6,} emails")
+    biggest = await Reminder.raw("SELECT COUNT(*) AS n FROM reminder GROUP BY recipient ORDER BY n DESC LIMIT 1")
+    print(f"  stored: {await Reminder.count():,} reminders, {await OutboxEmail.count():,} emails; "
+          f"the largest digest carries {biggest[0]['n']:,} tasks")
+
+
+async def bench_send(emails: int) -> None:
+    from reminders.delivery import deliver_due
+    from reminders.mail import SmtpTransport
+
+    proc, url = smtp_server()
+    try:
+        far = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
+        t0 = time.perf_counter()
+        got = await deliver_due("bench", due_by=far, transport=SmtpTransport(url), limit=emails)
+        seconds = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait()
+    print(f"  sent {got.sent:,} (retried {got.retried}, failed {got.failed}) in {seconds:.2f} s: "
+          f"{got.sent / seconds:,.0f} emails/s")
+
+
+async def main(units: int, per_unit: int, emails: int, day: dt.date) -> None:
+    from app.cli import migrate_db
+    from app.settings import get_settings
+
+    await migrate_db()
+    t0 = time.perf_counter()
+    await generate_tasks(await generate_people(units), per_unit, day.year)
+    print(f"{get_settings().database_url.split(':')[0]}: {units:,} units × {per_unit} tasks "
+          f"({units * per_unit:,}) generated in {time.perf_counter() - t0:.1f} s; sweep of {day}")
+    if get_settings().is_postgres:  # as the worker runs: a pool, not a connection per query
+        from piccolo.engine import engine_finder
+
+        await engine_finder().start_connection_pool()
+    await bench_sweep(day)
+    await bench_send(emails)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--units", type=int, default=6000)
+    parser.add_argument("--tasks", type=int, default=30)
+    parser.add_argument("--emails", type=int, default=2000)
+    parser.add_argument("--day", type=dt.date.fromisoformat, default=dt.date(2025, 6, 30))
+    args = parser.parse_args()
+    asyncio.run(main(args.units, args.tasks, args.emails, args.day))
