@@ -60,7 +60,7 @@ def _bool(name: str, default: bool) -> bool:
 
 def _megabytes(name: str, default: int) -> int:
     raw = os.environ.get(name) or str(default)
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    if not raw.isdecimal() or not 1 <= int(raw) <= 10_000:
         raise SettingsError(f"{name}={raw!r}: a whole number of megabytes from 1 to 10000")
     return int(raw) * 1024 * 1024
 
@@ -105,7 +105,7 @@ def _base_url() -> str:
 
 def _whole(name: str, default: int, low: int, high: int) -> int:
     raw = os.environ.get(name) or str(default)
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not raw.isdecimal() or not low <= int(raw) <= high:
         raise SettingsError(f"{name}={raw!r}: a whole number from {low} to {high}")
     return int(raw)
 

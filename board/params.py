@@ -21,7 +21,7 @@ def _component(raw: str | int | None) -> int | None:
     text = str(raw if raw is not None else "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 8:
+    if not text.isdecimal() or not 1 <= int(text) <= 8:
         raise ClientException(detail=_("Choose a component from 1 to 8."))
     return int(text)
 

@@ -43,7 +43,7 @@ def year_choice(raw: str | None, errors: dict[str, str], required: bool = True) 
     raw = (raw or "").strip()
     if not raw and not required:
         return None
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+    if raw.isdecimal() and 2000 <= int(raw) <= 2100:
         return int(raw)
     errors["year"] = _("Enter a year between 2000 and 2100.")
     return None
@@ -76,7 +76,7 @@ def field_form(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     name = _text(data, "name", errors, required=True)
     component = None
     if (raw := (data.get("component") or "").strip()):
-        if raw.isdigit() and 1 <= int(raw) <= 8:
+        if raw.isdecimal() and 1 <= int(raw) <= 8:
             component = int(raw)
         else:
             errors["component"] = _("Choose a component from 1 to 8, or none.")

@@ -41,7 +41,7 @@ COMPONENTS = {
 def _unit_choice(raw: str | None, units: list[dict[str, Any]], errors: dict[str, str]) -> int:
     """The unit a plan is written for; naming a unit the user may not write to is refused (403)."""
     ids = [u["id"] for u in units]
-    if not ids or (raw and raw.strip().isdigit() and int(raw) not in ids):
+    if not ids or (raw and raw.strip().isdecimal() and int(raw) not in ids):
         raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
     return forms.unit_choice(raw, ids, errors)
 

@@ -95,7 +95,7 @@ def _read_text(text: str, original: str, plan_year: int) -> dt.date:
             raise DeadlineError(_("There is no month %(month)s.", month=month))
         return end_of_month(_year([m[2], m[3]], plan_year), month)
     if m := _QUARTER.match(text):
-        quarter = ROMAN.get(m[1]) or (int(m[1]) if m[1].isdigit() else 0)
+        quarter = ROMAN.get(m[1]) or (int(m[1]) if m[1].isdecimal() else 0)
         if not 1 <= quarter <= 4:
             raise DeadlineError(_("There is no quarter %(quarter)s.", quarter=m[1].upper()))
         return end_of_quarter(_year([m[2], m[3]], plan_year), quarter)
@@ -134,7 +134,7 @@ def next_task_number(previous: str | None, position: int) -> str:
     """The number a new task gets after `previous`, keeping the field's style: 1.2 -> 1.3, 4 -> 5."""
     if previous:
         head, dot, tail = previous.rpartition(".")
-        if tail.isdigit():
+        if tail.isdecimal():
             return f"{head}{dot}{int(tail) + 1}"
     return str(position)
 

@@ -267,8 +267,8 @@ class _Section:
     def next_number(self) -> str:
         if self.last:
             head, dot, tail = self.last.rpartition(".")
-            return f"{head}{dot}{int(tail) + 1}" if tail.isdigit() else self.last
-        return f"{self.number}.1" if self.number.isdigit() else "1"
+            return f"{head}{dot}{int(tail) + 1}" if tail.isdecimal() else self.last
+        return f"{self.number}.1" if self.number.isdecimal() else "1"
 
 
 class _Body:
@@ -329,9 +329,9 @@ class _Body:
             return "field"
         # Lead, deadline and output all empty: a task missing only its deadline stays a task.
         bare = not any(self._get(values, k) for k in ("lead", "deadline", "output"))
-        if dotted and number.isdigit() and bare:
+        if dotted and number.isdecimal() and bare:
             return "field"
-        if bare and content and (not number or number.isdigit()):
+        if bare and content and (not number or number.isdecimal()):
             return "bare"  # a heading or a task with nothing but its content; _kinds decides
         if number and not _TASK_NUMBER.fullmatch(number) and not content:
             return None  # free text in the number column, e.g. a footnote

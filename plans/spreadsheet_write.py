@@ -100,7 +100,7 @@ def _field(sheet: Worksheet, row: int, index: int, field: ParsedField) -> int:
 def _task(sheet: Worksheet, row: int, task: ParsedTask) -> None:
     due = task.due_text or task.due.strftime("%d/%m/%Y")
     # Plain numbers go in as numbers, as in real plans; "1.10" must stay text to keep its zero.
-    number = int(task.number) if task.number.isdigit() else task.number
+    number = int(task.number) if task.number.isdecimal() else task.number
     values = (number, task.content, task.lead, task.partners, due, task.output, task.note)
     for column, value in enumerate(values, start=1):
         centred = column in (1, 5)

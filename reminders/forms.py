@@ -35,7 +35,7 @@ def policy_values(row: dict[str, Any] | None) -> dict[str, Any]:
 
 def _whole(raw: str, low: int, high: int) -> int | None:
     raw = raw.strip()
-    return int(raw) if raw.isdigit() and low <= int(raw) <= high else None
+    return int(raw) if raw.isdecimal() and low <= int(raw) <= high else None
 
 
 def _time(raw: str) -> str | None:

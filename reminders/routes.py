@@ -25,7 +25,7 @@ RETRYABLE = ("failed", "pending")
 
 def _version(data: dict[str, str]) -> int:
     raw = data.get("version") or ""
-    return int(raw) if raw.isdigit() else -1
+    return int(raw) if raw.isdecimal() else -1
 
 
 # The policy ----------------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ async def deliveries_page(request: Request, status: FromQuery[str] = "", day: Fr
                           page: FromQuery[int] = 1) -> Template:
     access.require_outbox_reader(request)
     values, errors, where = forms.outbox_filters(status, day)
-    page = max(page, 1)
+    page = min(max(page, 1), 10**6)  # beyond the last page is simply empty; a huge offset overflows the database
     rows, total = await queries.outbox(where["status"], where["day"], page)
     return Template("admin/deliveries.html", status_code=400 if errors else 200, context={
         "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // queries.PER_PAGE)),

@@ -41,8 +41,10 @@ class Calendar:
     def __init__(self, years: range, extra_holidays: set[dt.date] = frozenset(),
                  workdays: set[dt.date] = frozenset()):
         public = holidays.country_holidays("VN", years=list(years))
-        # The package also knows the nationally decreed make-up Saturdays (26/04/2025 for the 30/4 bridge).
-        workdays = set(workdays) | set(getattr(public, "weekend_workdays", ()))
+        # The package also knows the nationally decreed make-up Saturdays (26/04/2025 for the 30/4 bridge); the
+        # admin's own days come last and win: an extra holiday can still fall on a decreed Saturday.
+        decreed = set(getattr(public, "weekend_workdays", ())) - set(extra_holidays)
+        workdays = set(workdays) | decreed
         start, end = dt.date(years.start, 1, 1), dt.date(years.stop - 1, 12, 31)
         self.start, self.end = start, end
         self.days: list[dt.date] = []
@@ -59,9 +61,13 @@ class Calendar:
         return day in self._set
 
     def between(self, a: dt.date, b: dt.date) -> int:
-        """Working days d with a < d <= b (negative when b is before a)."""
-        self._check(a)
-        self._check(b)
+        """Working days d with a < d <= b (negative when b is before a).
+
+        A date before the calendar counts from its start: a task overdue for years is simply very overdue.
+        """
+        a, b = max(a, self.start - dt.timedelta(days=1)), max(b, self.start - dt.timedelta(days=1))
+        self._check(max(a, self.start))
+        self._check(max(b, self.start))
         return bisect.bisect_right(self.days, b) - bisect.bisect_right(self.days, a)
 
     def add(self, day: dt.date, n: int) -> dt.date:
@@ -122,7 +128,7 @@ def horizon(today: dt.date, policy: Policy, cal: Calendar) -> dt.date:
 def parse_days(raw: str) -> tuple[int, ...]:
     """'7, 3, 1, 0' → (7, 3, 1, 0); ValueError when a part is not a whole number from 0 to 60."""
     parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
-    values = sorted({int(p) for p in parts if p.isdigit() and int(p) <= 60}, reverse=True)
+    values = sorted({int(p) for p in parts if p.isdecimal() and int(p) <= 60}, reverse=True)
     if len(values) != len(set(parts)) or not values:
         raise ValueError(raw)
     return tuple(values)

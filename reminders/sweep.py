@@ -13,7 +13,6 @@ from typing import Any
 
 from app.clock import TZ
 from app.tables import User
-from reminders import mail
 from reminders.rules import OPEN, Calendar, Policy, calendar_years, due_reminders, horizon, parse_days
 from reminders.tables import CalendarDay, Reminder, ReminderPolicy, SweepRun
 from tasks.tables import Task
@@ -101,18 +100,16 @@ async def sweep(today: dt.date, now: dt.datetime) -> SweepResult:
     return SweepResult(new, emails)
 
 
-async def _waiting(today: dt.date) -> dict[int, list[dict[str, Any]]]:
-    """Today's reminders not yet in an email, with what the digest says about each task, by recipient."""
-    rows = await Reminder.select(
-        Reminder.recipient, Reminder.kind, Reminder.days, Reminder.task.id.as_alias("task_id"),
-        Reminder.task.number.as_alias("number"), Reminder.task.content.as_alias("content"),
-        Reminder.task.due_date.as_alias("due_date"), Reminder.task.field.name.as_alias("field_name"),
-        Reminder.task.field.plan.id.as_alias("plan_id"), Reminder.task.field.plan.unit.name.as_alias("unit_name"),
-    ).where((Reminder.day == today) & Reminder.email.is_null())
-    by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        by_person[r["recipient"]].append(r)
-    return by_person
+ITEM_COLUMNS = (Reminder.recipient, Reminder.kind, Reminder.days, Reminder.task.id.as_alias("task_id"),
+                Reminder.task.number.as_alias("number"), Reminder.task.content.as_alias("content"),
+                Reminder.task.due_date.as_alias("due_date"), Reminder.task.field.name.as_alias("field_name"),
+                Reminder.task.field.plan.id.as_alias("plan_id"),
+                Reminder.task.field.plan.unit.name.as_alias("unit_name"))
+
+
+async def digest_items(email_id: int) -> list[dict[str, Any]]:
+    """What one email says: its reminders, with the task, field and unit of each (composed when sent)."""
+    return await Reminder.select(*ITEM_COLUMNS).where(Reminder.email == email_id)
 
 
 def _send_at(day: dt.date, hour: int | None, policy: Policy) -> dt.datetime:
@@ -122,24 +119,26 @@ def _send_at(day: dt.date, hour: int | None, policy: Policy) -> dt.datetime:
 
 
 async def digests(today: dt.date, now: dt.datetime, policy: Policy) -> int:
-    """One email per person for the day's reminders; the number of new emails."""
-    waiting = await _waiting(today)
+    """One email a day per person with reminders waiting; the number of new emails.
+
+    The email row is the promise to write; its words are composed when it is sent (reminders.delivery), from
+    every reminder attached by then. A reminder made after the person's email of the day was claimed waits,
+    unattached, for the person's next email: it is carried over, never lost.
+    """
+    waiting = [r["recipient"] for r in await Reminder.select(Reminder.recipient).where(
+        Reminder.email.is_null() & (Reminder.day <= today)).distinct()]
     if not waiting:
         return 0
-    users = {u["id"]: u for u in await User.select(User.id, User.email, User.full_name, User.language,
-                                                   User.reminder_hour).where(User.id.is_in(list(waiting)))}
-    emails = []
-    for uid, items in waiting.items():
-        user = users[uid]
-        subject, text, html = mail.compose_digest(user, today, items)
-        emails.append((uid, user["email"], today, user["language"], subject, text, html, "pending", now,
-                       _send_at(today, user["reminder_hour"], policy), 0, "", "", ""))
+    users = await User.select(User.id, User.email, User.language, User.reminder_hour).where(User.id.is_in(waiting))
+    emails = [(u["id"], u["email"], today, u["language"], "", "", "", "pending", now,
+               _send_at(today, u["reminder_hour"], policy), 0, "", "", "") for u in users]
     new = await _insert("outbox_email", ("recipient", "to_address", "day", "language", "subject", "text", "html",
                                          "status", "created_at", "not_before", "attempts", "claimed_by",
                                          "last_error", "message_id"), emails)
-    # Attach every waiting reminder to its person's email of the day: one statement, whoever created the email.
+    # One statement, whoever created the email; only an email nobody has claimed yet takes more reminders.
     await Reminder.raw("UPDATE reminder SET email = (SELECT e.id FROM outbox_email e WHERE e.recipient = "
-                       "reminder.recipient AND e.day = reminder.day) WHERE day = {} AND email IS NULL", today)
+                       "reminder.recipient AND e.day = {} AND e.status = 'pending' AND e.attempts = 0) "
+                       "WHERE email IS NULL AND day <= {}", today, today)
     return new
 
 

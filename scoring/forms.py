@@ -60,7 +60,7 @@ def _form_rows(data: dict[str, str], table: str) -> list[dict[str, str]]:
 def _document(values: dict[str, Any], errors: dict[str, str]) -> tuple[dict[str, Any], dict[str, list[int]]]:
     """The document parse_rule reads, and for each table the form row of each document row."""
     doc: dict[str, Any] = {k: values[k] for k in SCALARS}
-    doc.update(count_late=values["count_late"], places=int(values["places"]) if values["places"].isdigit() else -1)
+    doc.update(count_late=values["count_late"], places=int(values["places"]) if values["places"].isdecimal() else -1)
     try:
         deadline = parse_date_input(values["plan_deadline"])
         doc["plan_deadline"] = deadline.isoformat() if deadline else ""
@@ -73,16 +73,16 @@ def _document(values: dict[str, Any], errors: dict[str, str]) -> tuple[dict[str,
         doc[table] = [{c: values[table][i][c] for c in columns} for i in where[table]]
     for row, i in zip(doc["components"], where["components"]):
         # parse_rule takes the number as given; a typed "1a" is caught here, next to its input.
-        if not row["number"].isdigit():
+        if not row["number"].isdecimal():
             errors[f"components.{i}.number"] = _("Enter a whole number.")
-        row["number"] = int(row["number"]) if row["number"].isdigit() else 0
+        row["number"] = int(row["number"]) if row["number"].isdecimal() else 0
     return doc, where
 
 
 def _form_key(key: str, where: dict[str, list[int]]) -> str:
     """'bands.1.lower' of the document is 'bands.3.lower' of the form when rows 1 and 2 were left out."""
     parts = key.split(".")
-    if len(parts) == 3 and parts[0] in where and parts[1].isdigit() and int(parts[1]) < len(where[parts[0]]):
+    if len(parts) == 3 and parts[0] in where and parts[1].isdecimal() and int(parts[1]) < len(where[parts[0]]):
         parts[1] = str(where[parts[0]][int(parts[1])])
     return ".".join(parts)
 
@@ -110,7 +110,7 @@ def rule_form(data: dict[str, str]) -> tuple[Rule | None, dict[str, Any], dict[s
 
 def year_value(raw: str | None, key: str, errors: dict[str, str]) -> int:
     raw = (raw or "").strip()
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+    if raw.isdecimal() and 2000 <= int(raw) <= 2100:
         return int(raw)
     errors[key] = _("Enter a year between 2000 and 2100.")
     return 0
@@ -132,7 +132,7 @@ def copy_form(data: dict[str, str], blocks: list[str], rule_ids: list[int]) -> t
     """Another rule copied to a year and block; error keys start with 'copy.' (a second form on the page)."""
     errors: dict[str, str] = {}
     source = (data.get("source") or "").strip()
-    values = {"source": int(source) if source.isdigit() else 0, "block": (data.get("block") or "").strip(),
+    values = {"source": int(source) if source.isdecimal() else 0, "block": (data.get("block") or "").strip(),
               "year": year_value(data.get("year"), "copy.year", errors)}
     if values["source"] not in rule_ids:
         errors["copy.source"] = _("Choose one of the options.")

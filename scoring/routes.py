@@ -127,7 +127,7 @@ async def rule_page(request: Request, rule_id: FromPath[int]) -> Template:
 async def rule_save(request: Request, rule_id: FromPath[int], data: Form) -> Response:
     row = await _rule(request, rule_id, write=True)
     rule, values, errors = forms.rule_form(data)
-    seen = int(data["version"]) if (data.get("version") or "").isdigit() else 0
+    seen = int(data["version"]) if (data.get("version") or "").isdecimal() else 0
     if errors:
         return _rule_page(row, 400, values=values, errors=errors, version=seen)
     try:
@@ -216,7 +216,7 @@ async def _enter(unit: dict[str, Any], year: int, data: dict[str, str], upload, 
         return errors
     try:
         evidence = await actions.store_evidence(upload) if upload else None
-        seen = int(data["seen"]) if (data.get("seen") or "").isdigit() else None
+        seen = int(data["seen"]) if (data.get("seen") or "").isdecimal() else None
         await actions.enter_score(unit["id"], year, criterion.code, values["value"], values["comment"], evidence,
                                   seen, user, clock.now())
     except actions.EvidenceRefused as exc:

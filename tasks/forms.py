@@ -15,7 +15,7 @@ def progress_form(data: dict[str, str]) -> tuple[ProgressUpdate | None, dict[str
         errors["status"] = _("Choose a status.")
         status = Status.IN_PROGRESS
     raw_progress = (data.get("progress") or "0").strip()
-    progress = int(raw_progress) if raw_progress.lstrip("-").isdigit() else -1
+    progress = int(raw_progress) if raw_progress.lstrip("-").isdecimal() else -1
     completed_on = None
     if status is Status.DONE:
         try:

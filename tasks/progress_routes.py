@@ -44,7 +44,7 @@ async def task_progress(request: Request, task_id: FromPath[int], data: URLEncod
     task = await access.task_for_user(request, task_id, write=True)
     update, errors = progress_form(data)
     if not errors:
-        version = int(data["version"]) if data.get("version", "").isdigit() else -1
+        version = int(data["version"]) if data.get("version", "").isdecimal() else -1
         try:
             await report_progress(task, update, version, access.require_user(request), clock.now())
         except ProgressRefused as exc:

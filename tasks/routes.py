@@ -62,7 +62,7 @@ async def task_edit(request: Request, task_id: FromPath[int], data: URLEncodedBo
     values, errors = task_form(data, plan_year)
     values["number"] = values["number"] or task.number
     if not errors:
-        task.version = int(data["version"]) if data.get("version", "").isdigit() else -1
+        task.version = int(data["version"]) if data.get("version", "").isdecimal() else -1
         try:
             await change_task(task, values, access.require_user(request), clock.now())
             return Redirect(f"/tasks/{task_id}", status_code=303)

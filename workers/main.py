@@ -25,7 +25,10 @@ from reminders.delivery import deliver_due
 from reminders.sweep import sweep, tick
 
 EVERY_MINUTE = set(range(60))
-BATCH = 500  # emails a delivery job claims before handing over to the next one
+BATCH = 200  # emails a delivery job sends before handing over to the next one
+# Never cancel a job mid-send (an email accepted by the server but not recorded would go again after the lease):
+# a delivery job takes at most BATCH / 8 waves of one SMTP timeout each, far less than this.
+JOB_TIMEOUT = 1800
 
 
 def worker_name() -> str:
@@ -102,7 +105,7 @@ def worker_settings(queue: str | None = None, burst: bool = False) -> dict[str, 
     queue = queue or default_queue()
     return {"functions": [sweep_job, deliver_job], "cron_jobs": cron_jobs(queue, burst), "queue_name": queue,
             "redis_settings": RedisSettings.from_dsn(get_settings().redis_url), "burst": burst,
-            "on_startup": startup, "on_shutdown": shutdown, "timezone": clock.TZ}
+            "on_startup": startup, "on_shutdown": shutdown, "timezone": clock.TZ, "job_timeout": JOB_TIMEOUT}
 
 
 # For `arq workers.main.WorkerSettings`. Evaluated at import: set REDIS_URL and DATABASE_URL before.

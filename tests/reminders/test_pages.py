@@ -197,3 +197,15 @@ def test_the_eml_file_the_transport_wrote_is_downloaded_and_none_is_404(web, act
     other = make_email(actors.head_a)
     assert web.get(f"/admin/deliveries/{other.id}/eml").status_code == 404
     assert f"/admin/deliveries/{other.id}/eml" not in web.get(f"/admin/deliveries/{other.id}").text
+
+
+@pytest.mark.parametrize("hour", ["²", "٩٩", "9.5"])
+def test_digits_that_are_not_plain_numbers_are_refused_not_a_server_error(web, actors, hour):
+    web.login(actors.focal_a)
+    refused = web.post("/profile", {"reminders": "on", "reminder_hour": hour})
+    assert refused.status_code == 400 and 'data-error="reminder_hour"' in refused.text
+
+
+def test_a_page_far_beyond_the_last_is_empty_not_a_server_error(web, actors):
+    web.login(actors.admin)
+    assert web.get("/admin/deliveries?page=99999999999999999999").status_code in (200, 400)

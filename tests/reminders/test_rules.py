@@ -80,3 +80,16 @@ def test_offsets_are_read_from_text():
     for bad in ("", "7,x", "-1", "100"):
         with pytest.raises(ValueError):
             parse_days(bad)
+
+
+def test_an_extra_holiday_on_a_decreed_make_up_saturday_wins():
+    assert not Calendar(range(2026, 2027), extra_holidays={D(2026, 8, 22)}).is_working(D(2026, 8, 22))
+    assert Calendar(range(2026, 2027)).is_working(D(2026, 8, 22))
+
+
+def test_a_task_overdue_since_before_the_calendar_is_simply_very_overdue():
+    cal = Calendar(range(2023, 2027))
+    late = cal.between(D(2021, 12, 30), D(2025, 6, 30))
+    assert late == cal.between(D(2022, 12, 31), D(2025, 6, 30)) and late > 500
+    assert [d.kind for d in due_reminders("in_progress", D(2021, 12, 30), D(2025, 6, 30), POLICY, cal)] in (
+        [], ["overdue", "head", "secretariat"])

@@ -41,3 +41,24 @@ def test_overdue_tasks_escalate_to_the_head_and_the_secretariat(actors):
     recipients = {r["recipient"] for r in Reminder.select(Reminder.recipient).run_sync()}
     assert recipients == {actors.focal_a.id, actors.head_a.id, actors.secretariat.id}
     assert result.emails == 3 and actors.focal_b.id not in recipients
+
+
+def test_a_reminder_made_after_the_days_email_was_sent_goes_in_the_next_one(actors, tmp_path):
+    from reminders.delivery import deliver_due
+    from reminders.mail import FileTransport
+    from tasks.tables import Task
+
+    plan = plan_with(actors, TaskSpec("Đến hạn hôm nay", MONDAY))
+    run(sweep(MONDAY, NOW))
+    assert run(deliver_due("w", due_by=NOW.replace(year=2030), transport=FileTransport(tmp_path))).sent == 1
+    # A task added to the plan after the digest went out, due the same day.
+    field = Task.select(Task.field).first().run_sync()["field"]
+    Task(field=field, position=2, number="2", content="Bổ sung sau", due_date=MONDAY).save().run_sync()
+    late = run(sweep(MONDAY, NOW))
+    assert (late.reminders, late.emails) == (1, 0)
+    assert Reminder.select().where(Reminder.email.is_null()).run_sync()  # waiting, not lost
+    tuesday = run(sweep(D(2025, 7, 1), NOW))
+    assert tuesday.emails == 1
+    assert run(deliver_due("w", due_by=NOW.replace(year=2030), transport=FileTransport(tmp_path))).sent == 1
+    second = OutboxEmail.select().where(OutboxEmail.day == D(2025, 7, 1)).first().run_sync()
+    assert "Bổ sung sau" in second["text"] and plan.id
