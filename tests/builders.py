@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import functools
 import datetime as dt
 from dataclasses import dataclass
@@ -118,3 +119,10 @@ class Web:
         if htmx:
             headers["hx-request"] = "true"
         return self.client.post(url, data=data, headers=headers, follow_redirects=False, **kw)
+
+
+def free_port() -> int:
+    """A free loopback port for a real server started by a test (aiosmtpd needs a real one, not 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

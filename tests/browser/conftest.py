@@ -7,7 +7,6 @@ A missing Chromium is a failure, never a skip.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -34,15 +33,11 @@ def browser_type_launch_args():
                      "--disable-sync", "--no-first-run", "--disable-quic"]}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(database, tmp_path_factory):
-    port = _free_port()
+    from tests.builders import free_port
+
+    port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "app.cli", "demo", "--port", str(port)],

@@ -4,7 +4,6 @@ import asyncio
 import datetime as dt
 import email
 import email.policy
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -16,16 +15,10 @@ from reminders.delivery import deliver_due
 from reminders.mail import FileTransport, SmtpTransport
 from reminders.sweep import sweep
 from reminders.tables import OutboxEmail
-from tests.builders import NOW, TaskSpec, make_plan, run
+from tests.builders import NOW, TaskSpec, free_port, make_plan, run
 
 D = dt.date
 FRIDAY = D(2025, 6, 27)  # 13/06 + 10 working days: the overdue task reaches the head and the secretariat
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Inbox:
