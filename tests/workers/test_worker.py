@@ -143,8 +143,13 @@ def test_two_workers_sweeping_the_same_day_at_once_store_and_send_everything_onc
             for q in queues:
                 run(enqueue(q, "sweep_job", DAY.isoformat(), job_id=f"sweep-{q}"))
             workers = [start_worker(q, inbox.url, tmp_path / f"{i}.log", "--burst") for i, q in enumerate(queues)]
-            for i, proc in enumerate(workers):
-                assert proc.wait(timeout=60) == 0, (tmp_path / f"{i}.log").read_text()
+            try:
+                for i, proc in enumerate(workers):
+                    assert proc.wait(timeout=60) == 0, (tmp_path / f"{i}.log").read_text()
+            finally:
+                for proc in workers:  # a worker must not outlive its test, even a failed one
+                    proc.kill()
+                    proc.wait()
         swept = [run(results(q, f"sweep-{q}"))[0] for q in queues]
     finally:
         run(forget(*queues))
@@ -161,13 +166,15 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_every_email_exactly_once(
     with Inbox(delay=0.4) as inbox:
         run(enqueue(queue, "sweep_job", DAY.isoformat()))
         first = start_worker(queue, inbox.url, tmp_path / "first.log", **lease)
-        # Kill while messages are held before their 250 and every one the server accepted is recorded as sent.
-        # (Between a 250 and its record no design can tell whether the server got it: README, "Exactly once".)
-        wait_until(lambda: len(inbox.messages) >= 2 and inbox.in_flight
-                   and OutboxEmail.count().where(OutboxEmail.status == "sent").run_sync() == len(inbox.messages)
-                   and inbox.in_flight, 40, "messages in flight, everything accepted recorded")
-        first.kill()
-        first.wait()
+        try:
+            # Kill while a message is held before its 250 and every one the server accepted is recorded as sent.
+            # (Between a 250 and its record no design can tell whether the server got it: README, "Exactly once".)
+            wait_until(lambda: len(inbox.messages) >= 2 and inbox.in_flight and OutboxEmail.count().where(
+                OutboxEmail.status == "sent").run_sync() == len(inbox.messages), 40,
+                "a message in flight, everything accepted recorded")
+        finally:
+            first.kill()  # also when the wait failed: a worker must not outlive its test
+            first.wait()
         received_before = len(inbox.messages)
         assert "sending" in statuses()  # a claim the killed worker left behind
         time.sleep(2.2)  # the lease runs out
