@@ -17,7 +17,7 @@ from app import clock
 from app.cli_reminders import remind, reminders_running, worker
 from app.i18n import _, set_locale
 from app.settings import SettingsError, get_settings
-from app.tables import ROLES, UNIT_KINDS, UNIT_ROLES
+from app.tables import ROLES, UNIT_KINDS
 
 
 def run(coro):

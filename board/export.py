@@ -10,7 +10,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 
 from app import access, clock
-from app.i18n import _
 from board import export_write
 from board.build import Board, build_board
 from board.params import board_filter, board_sort

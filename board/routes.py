@@ -17,7 +17,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
 from app import access, clock
-from app.i18n import N_, _, format_number, format_percent
+from app.i18n import _, format_number, format_percent
 from app.tables import Unit
 from board import charts
 from board.build import SORT_LABELS, SORTS, Board, Row, build_board

@@ -22,7 +22,7 @@ async def rules_for_year(year: int) -> dict[str, tuple[Rule, dict[str, Any]]]:
     out = {}
     for row in await ScoringRule.select().where(ScoringRule.year == year):
         try:
-            out[row["block"]] = (parse_rule(row["body"] if isinstance(row["body"], dict) else _load(row["body"])), row)
+            out[row["block"]] = (parse_rule(_load(row["body"])), row)
         except RuleError:
             # Saved rules are checked on save; a rule that no longer reads scores nothing rather than
             # letting its block silently fall back to the rule for every block.
