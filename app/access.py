@@ -20,9 +20,10 @@ def require_user(request: Request) -> User:
     return user
 
 
-def can_read_unit(user: User, unit_id: int) -> bool:
-    """Issued plans are public documents: every signed-in account may read every plan."""
-    return user.active
+def can_read_unit(user: User, unit_id: int, issued: bool = True) -> bool:
+    """Issued plans are public documents: every signed-in account may read them. A draft is not issued yet:
+    only its own unit and the programme's readers (admin, secretariat, steering committee) see it."""
+    return user.active and (issued or user.role in READ_ALL_ROLES or can_write_unit(user, unit_id))
 
 
 def can_write_unit(user: User, unit_id: int) -> bool:
@@ -41,8 +42,15 @@ def plan_scope(user: User):
     return Plan.unit == (user.unit or -1)
 
 
-def _check(user: User, unit_id: int, write: bool) -> None:
-    if not can_read_unit(user, unit_id):
+def readable_plans(user: User):
+    """A where-clause for every plan the user may read (can_read_unit), or None for all of them."""
+    if user.role in READ_ALL_ROLES:
+        return None
+    return (Plan.status == "issued") | (Plan.unit == (user.unit or -1))
+
+
+def _check(user: User, unit_id: int, write: bool, issued: bool = True) -> None:
+    if not can_read_unit(user, unit_id, issued):
         raise PermissionDeniedException(_("You may not see this unit's plan."))
     if write and not can_write_unit(user, unit_id):
         raise PermissionDeniedException(_("You may not change this unit's plan."))
@@ -53,7 +61,7 @@ async def plan_for_user(request: Request, plan_id: int, write: bool = False) -> 
     plan = await Plan.objects(Plan.unit).where(Plan.id == plan_id).first()
     if plan is None:
         raise NotFoundException(_("Not found."))
-    _check(user, plan.unit.id, write)
+    _check(user, plan.unit.id, write, plan.status == "issued")
     return plan
 
 
@@ -62,16 +70,17 @@ async def field_for_user(request: Request, field_id: int, write: bool = False) -
     field = await Field.objects(Field.plan).where(Field.id == field_id).first()
     if field is None:
         raise NotFoundException(_("Not found."))
-    _check(user, field.plan.unit, write)
+    _check(user, field.plan.unit, write, field.plan.status == "issued")
     return field
 
 
 async def task_for_user(request: Request, task_id: int, write: bool = False) -> Task:
     user = require_user(request)
-    row = await Task.select(Task.field.plan.unit.as_alias("unit_id")).where(Task.id == task_id).first()
+    row = await Task.select(Task.field.plan.unit.as_alias("unit_id"), Task.field.plan.status.as_alias("status")
+                            ).where(Task.id == task_id).first()
     if row is None:
         raise NotFoundException(_("Not found."))
-    _check(user, row["unit_id"], write)
+    _check(user, row["unit_id"], write, row["status"] == "issued")
     return await Task.objects().where(Task.id == task_id).first()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from app import audit, clock
 from app.auth import MIN_PASSWORD, hash_password
 from app.i18n import N_, _
 from app.tables import ROLES, UNIT_KINDS, UNIT_ROLES, Session, Unit, User
@@ -27,7 +28,7 @@ class AccountError(ValueError):
 
 
 async def create_user(email: str, role: str, unit_code: str | None, password: str, full_name: str = "",
-                      language: str = "vi") -> User:
+                      language: str = "vi", actor: User | None = None) -> User:
     email = email.strip().lower()
     if not EMAIL.match(email):
         raise AccountError(_("%(email)s is not an email address.", email=email), "email")
@@ -40,7 +41,10 @@ async def create_user(email: str, role: str, unit_code: str | None, password: st
         raise AccountError(_("An account with %(email)s already exists.", email=email), "email")
     user = User(email=email, role=role, unit=unit.id if unit else None, full_name=full_name,
                 password_hash=hash_password(password), language=language)
-    await user.save()
+    async with User._meta.db.transaction():
+        await user.save()
+        await audit.record(audit.USER_CREATED, actor, clock.now(), target=email, role=role,
+                           unit=unit.code if unit else None)
     return user
 
 
@@ -62,10 +66,17 @@ async def update_user(user: User, role: str, unit_code: str | None, active: bool
     if user.id == actor.id and (role != "admin" or not active):
         raise AccountError(_("You cannot take away your own administrator access."), "role")
     unit = await _unit_for_role(role, unit_code)
-    await User.update({User.role: role, User.unit: unit.id if unit else None, User.active: active}).where(
-        User.id == user.id)
-    if not active:
-        await Session.delete().where(Session.user == user.id)  # signed out everywhere, at once
+    before = await User.select(User.role, User.unit.code.as_alias("unit"), User.active).where(
+        User.id == user.id).first()
+    after = {"role": role, "unit": unit.code if unit else None, "active": active}
+    changes = {key: [before[key], value] for key, value in after.items() if before[key] != value}
+    async with User._meta.db.transaction():
+        await User.update({User.role: role, User.unit: unit.id if unit else None, User.active: active}).where(
+            User.id == user.id)
+        if not active:
+            await Session.delete().where(Session.user == user.id)  # signed out everywhere, at once
+        if changes:
+            await audit.record(audit.USER_CHANGED, actor, clock.now(), target=user.email, **changes)
     return user
 
 

@@ -1,18 +1,22 @@
-"""Account management for the administrator."""
+"""The administrator's pages: accounts, and the audit log (read only)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from app import access
+from app import access, audit
 from app.accounts import ROLE_LABELS, AccountError, create_user, update_user
 from app.i18n import _
-from app.tables import ROLES, Unit, User
+from app.clock import TZ
+from app.tables import ROLES, AuditEvent, Unit, User
+from plans.rules import parse_date_input
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -33,10 +37,11 @@ async def users_page(request: Request) -> Template:
 
 @post("/admin/users")
 async def user_create(request: Request, data: Form) -> Response:
-    access.require_admin(request)
+    admin = access.require_admin(request)
     try:
         await create_user(data.get("email", ""), data.get("role", ""), data.get("unit") or None,
-                          data.get("password", ""), data.get("full_name", "").strip(), data.get("language", "vi"))
+                          data.get("password", ""), data.get("full_name", "").strip(), data.get("language", "vi"),
+                          actor=admin)
     except AccountError as exc:
         values = {k: v for k, v in data.items() if k != "password"}
         return Template("admin/users.html", status_code=400,
@@ -58,4 +63,42 @@ async def user_update(request: Request, user_id: FromPath[int], data: Form) -> R
     return Redirect("/admin/users", status_code=303)
 
 
-ROUTES = [users_page, user_create, user_update]
+PAGE = 50
+
+
+@get("/admin/audit")
+async def audit_page(request: Request, action: FromQuery[str] = "", who: FromQuery[str] = "",
+                     day_from: FromQuery[str] = "", day_to: FromQuery[str] = "",
+                     before: FromQuery[int | None] = None) -> Template:
+    """The audit log, newest first, 50 at a time; read only: there is no way to change it."""
+    access.require_admin(request)
+    errors: dict[str, str] = {}
+    where = []
+    if action in audit.ACTION_LABELS:
+        where.append(AuditEvent.action == action)
+    if who.strip():
+        where.append(AuditEvent.actor_email.ilike(f"%{who.strip().lower()[:255]}%"))
+    for name, raw, shift in (("day_from", day_from, 0), ("day_to", day_to, 1)):
+        if not raw.strip():
+            continue
+        try:
+            day = parse_date_input(raw)
+        except ValueError:
+            errors[name] = _("Write the date as dd/mm/yyyy.")
+            continue
+        moment = dt.datetime.combine(day + dt.timedelta(days=shift), dt.time(), TZ)
+        where.append(AuditEvent.at >= moment if shift == 0 else AuditEvent.at < moment)
+    if before is not None:
+        where.append(AuditEvent.id < before)
+    query = AuditEvent.select().order_by(AuditEvent.id, ascending=False).limit(PAGE + 1)
+    for condition in where:
+        query = query.where(condition)
+    rows = [] if errors else await query
+    events = [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows[:PAGE]]
+    return Template("admin/audit.html", status_code=400 if errors else 200, context={
+        "events": events, "labels": audit.ACTION_LABELS, "detail_labels": audit.DETAIL_LABELS, "value_labels": audit.VALUE_LABELS, "errors": errors,
+        "values": {"action": action, "who": who, "day_from": day_from, "day_to": day_to},
+        "next_before": events[-1]["id"] if len(rows) > PAGE else None})
+
+
+ROUTES = [users_page, user_create, user_update, audit_page]

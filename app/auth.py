@@ -7,12 +7,14 @@ import functools
 import hashlib
 import secrets
 
+from anyio import to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar._parsers import parse_cookie_string
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from app.audit import client_ip
 from app.i18n import normalize_locale, set_locale
 from app.tables import Session, User
 from app.tokens import user_for_bearer
@@ -48,11 +50,12 @@ def _dummy_hash() -> str:
 async def authenticate(email: str, password: str) -> User | None:
     user = await User.objects().where(User.email == email.strip().lower()).first()
     # An unknown email costs the same argon2 work, so timing does not reveal who has an account.
-    valid = verify_password(user.password_hash if user else _dummy_hash(), password)
+    # argon2 is slow on purpose: in a thread, so the process serves other requests meanwhile.
+    valid = await to_thread.run_sync(verify_password, user.password_hash if user else _dummy_hash(), password)
     if user is None or not user.active or not valid:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await to_thread.run_sync(hash_password, password)
         await user.save([User.password_hash])
     return user
 
@@ -92,6 +95,8 @@ class AuthMiddleware(ASGIMiddleware):
         else:
             user = await user_for_token(cookies.get(COOKIE), now)
         scope["user"] = user
+        client = scope.get("client")
+        ip_token = client_ip.set(client[0] if client else "")
         token = set_locale(user.language if user else normalize_locale(cookies.get(LANG_COOKIE)))
         try:
             await next_app(scope, receive, send)
@@ -99,6 +104,13 @@ class AuthMiddleware(ASGIMiddleware):
             from app.i18n import _current
 
             _current.reset(token)
+            client_ip.reset(ip_token)
+
+
+def use_request_locale(scope: Scope) -> None:
+    """The person's language again, for an error answered after the exception left this middleware."""
+    user = scope.get("user")
+    set_locale(user.language if user else normalize_locale(_cookies(scope).get(LANG_COOKIE)))
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -14,6 +14,7 @@ import click
 
 import app  # noqa: F401  (sets PICCOLO_CONF before any table is touched)
 from app import clock
+from app.backup import backup, restore
 from app.cli_reminders import remind, reminders_running, worker
 from app.i18n import _, set_locale
 from app.settings import SettingsError, get_settings
@@ -97,6 +98,8 @@ def demo(host: str, port: int, load_only: bool) -> None:
 
 main.add_command(worker)
 main.add_command(remind)
+main.add_command(backup)
+main.add_command(restore)
 
 
 @main.command("import-plan")

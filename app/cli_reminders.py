@@ -31,21 +31,26 @@ from app.settings import get_settings
 @click.option("--burst", is_flag=True, help="run what is queued, one tick and one delivery, then exit")
 @click.option("--queue", default=None, help="arq queue name (default: one per database)")
 def worker(burst: bool, queue: str | None) -> None:
-    """Run the reminders worker (arq on Redis): the daily sweep, and sending the emails."""
+    """Run the reminders worker (arq on Redis): the daily sweep, and sending the emails.
+
+    Without --burst it runs until stopped: when Redis goes away it says so and tries again, with backoff."""
     from arq.logs import default_log_config
     from arq.worker import Worker
     from redis.exceptions import RedisError
 
     from app.cli import migrate_db
-    from workers.main import worker_settings
+    from workers.main import run_forever, worker_settings
 
     asyncio.run(migrate_db())
     logging.config.dictConfig(default_log_config(verbose=False))
+    if not burst:
+        asyncio.run(run_forever(queue))
+        return
     try:
         Worker(**worker_settings(queue, burst)).run()
     except (RedisError, OSError) as exc:
         raise click.ClickException(_("Redis is not answering at %(url)s: %(error)s",
-                                     url=get_settings().redis_url, error=exc)) from exc
+                                     url=_safe(get_settings().redis_url), error=exc)) from exc
 
 
 @click.command()

@@ -10,15 +10,17 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (ClientException, HTTPException, NotAuthorizedException, ServiceUnavailableException,
+                                 ValidationException)
 from litestar.plugins.htmx import ClientRedirect, HTMXPlugin, HTMXTemplate
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from app import admin, web
-from app.auth import AuthMiddleware
+from app.auth import AuthMiddleware, use_request_locale
 from app.i18n import _
+from app.security import add_security_headers
 from app.settings import get_settings
 from app.templating import ROOT, make_environment
 from board import api as board_api
@@ -33,6 +35,9 @@ from tasks import evidence_routes, progress_routes
 from tasks import routes as task_routes
 
 HTMX_DIST = ROOT / "node_modules" / "htmx.org" / "dist"
+
+
+CSRF_REFUSED = "CSRF token verification failed"  # Litestar's words when a form comes without a valid token
 
 
 class AssetsMissing(RuntimeError):
@@ -52,10 +57,14 @@ def _api_error(exc: HTTPException) -> Response:
     body = {"status_code": exc.status_code, "detail": exc.detail}
     if isinstance(exc.extra, dict):
         body.update(exc.extra)
+    elif isinstance(exc.extra, list):
+        # Litestar's own validation (a parameter out of its declared range, or of the wrong type): say which, why.
+        body["errors"] = {e.get("key", ""): e.get("message", "") for e in exc.extra if isinstance(e, dict)}
     return Response(body, status_code=exc.status_code, headers=exc.headers or None)
 
 
 def _error_page(request: Request, exc: HTTPException) -> Response:
+    use_request_locale(request.scope)
     if request.url.path.startswith("/api/"):
         return _api_error(exc)
     htmx = getattr(request, "htmx", None)
@@ -67,6 +76,8 @@ def _error_page(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     detail = _("Some values in the address or the form are not valid.") if isinstance(
         exc, ValidationException) else exc.detail
+    if status == 403 and detail == CSRF_REFUSED:
+        detail = _("Your form expired or came from another site. Reload the page and try again.")
     titles = {401: _("Please sign in."), 403: _("Access refused"), 404: _("Not found."), 413: _("File too large")}
     context = {"title": titles.get(status, _("Error")), "detail": detail, "status": status}
     if htmx:
@@ -80,8 +91,78 @@ def _server_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _error_page(request, exc)
     request.logger.exception("unhandled error")
+    use_request_locale(request.scope)
     return Template("errors/error.html", status_code=500,
                     context={"title": _("Something went wrong"), "detail": _("Please try again."), "status": 500})
+
+
+# The database out of reach (faults) ----------------------------------------------------------------------
+# PostgreSQL restarting or down is not a bug: each request answers 503 with Retry-After at once, and asyncpg's
+# pool drops the dead connections and makes new ones when it is back (the server needs no restart).
+
+RETRY_AFTER = "30"  # seconds; a restart takes a few
+
+
+def _database_down(exc: BaseException) -> bool:
+    """Whether the database could not be reached, through the whole chain (an error while returning a broken
+    connection to the pool hides the one that broke it)."""
+    import asyncpg
+
+    # InternalClientError: the server hung up between two messages of a query, and the pool failed to reset it.
+    # Only the errors of a connection that failed or went away: a protocol violation (a bug of ours) stays a 500.
+    down = (asyncpg.ConnectionDoesNotExistError, asyncpg.ConnectionFailureError, asyncpg.ClientCannotConnectError,
+            asyncpg.ConnectionRejectionError, asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError,
+            asyncpg.CrashShutdownError, asyncpg.InternalClientError)
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, asyncpg.OutdatedSchemaCacheError):
+            return False
+        if isinstance(current, down) or (isinstance(current, asyncpg.InterfaceError)
+                                          and "connection is closed" in str(current)):
+            return True
+        if isinstance(current, OSError) and _raised_in_asyncpg(current):
+            return True  # refused, timed out, no socket: connecting failed
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _raised_in_asyncpg(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith("asyncpg."):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _value_refused(exc: BaseException) -> bool:
+    """A value the database cannot take (an id beyond its integers, a NUL in a text): the request's fault."""
+    import asyncpg
+    from asyncpg.exceptions import _base
+
+    return isinstance(exc, (asyncpg.DataError, _base.DataError, OverflowError))
+
+
+def _database_unavailable(request: Request, exc: Exception) -> Response:
+    if _value_refused(exc):
+        request.logger.info("value refused by the database: %s: %s", type(exc).__name__, exc)
+        return _error_page(request, ClientException(detail=_("Some values in the address or the form are not valid.")))
+    if not _database_down(exc):
+        return _server_error(request, exc)
+    request.logger.warning("database unreachable: %s: %s", type(exc).__name__, exc)
+    response = _error_page(request, ServiceUnavailableException(
+        detail=_("The database cannot be reached for the moment. Please try again in a few minutes.")))
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def _database_error_types() -> dict[type[Exception], object]:
+    import asyncpg
+
+    return dict.fromkeys((OSError, OverflowError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                          asyncpg.InternalClientError), _database_unavailable)
 
 
 async def _open_pool() -> None:
@@ -113,10 +194,11 @@ def create_app() -> Litestar:
         on_shutdown=[_close_pool] if pooled else [],
         route_handlers=[pages, *plan_api.ROUTES, *task_api.ROUTES, *board_api.ROUTES, *_static_routers()],
         middleware=[AuthMiddleware()],
+        before_send=[add_security_headers],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
-                               cookie_name="parplan_csrf", cookie_samesite="lax", exclude=["/static", "/healthz", "/api/"]),
-        exception_handlers={HTTPException: _error_page, Exception: _server_error},
+                               cookie_name="parplan_csrf", cookie_samesite="lax", exclude=["^/static/", "^/healthz$", "^/api/"]),
+        exception_handlers={HTTPException: _error_page, Exception: _server_error, **_database_error_types()},
         debug=settings.debug,
     )

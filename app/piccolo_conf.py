@@ -6,11 +6,15 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from app.settings import get_settings
 
+CONNECT_TIMEOUT = 10  # seconds to open a connection to PostgreSQL
+
 
 def make_engine():
     settings = get_settings()
     if settings.is_postgres:
-        return PostgresEngine(config={"dsn": settings.database_url})
+        # A database that does not answer (host down, network cut) costs a request 10 s before its 503, not
+        # asyncpg's default 60 s. A refused connection (PostgreSQL restarting) fails at once anyway.
+        return PostgresEngine(config={"dsn": settings.database_url, "timeout": CONNECT_TIMEOUT})
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     return SQLiteEngine(path=str(settings.sqlite_path), timeout=30)
 

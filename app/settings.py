@@ -131,7 +131,8 @@ def load() -> Settings:
         outbox_dir=Path(os.environ.get("PARPLAN_OUTBOX_DIR") or var_dir / "outbox").resolve(),
         secret_key=_secret_key(var_dir),
         debug=_bool("PARPLAN_DEBUG", False),
-        secure_cookies=_bool("PARPLAN_SECURE_COOKIES", False),
+        # HTTPS behind a proxy: the public address says so, and then cookies are Secure by default.
+        secure_cookies=_bool("PARPLAN_SECURE_COOKIES", _base_url().startswith("https://")),
         db_pool=_bool("PARPLAN_DB_POOL", True),
         var_dir=var_dir,
         max_upload_bytes=_megabytes("PARPLAN_MAX_UPLOAD_MB", 100),

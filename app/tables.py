@@ -1,4 +1,4 @@
-from piccolo.columns import OnDelete, Boolean, Date, ForeignKey, SmallInt, Timestamptz, Varchar
+from piccolo.columns import OnDelete, Boolean, Date, ForeignKey, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
@@ -57,3 +57,20 @@ class ApiToken(Table, tablename="parplan_api_token"):
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """Who did what, when and from where: sign-ins, refused sign-ins, account, rule and evidence changes.
+
+    Append-only: database triggers refuse UPDATE and DELETE (migration core_2026_11_26t01_20_00), and no
+    page or command edits it. The actor is copied as id and email, not a foreign key, so the record outlives
+    any change to the account.
+    """
+
+    at = Timestamptz(index=True)
+    action = Varchar(length=32, index=True)
+    actor_id = Integer(null=True, default=None)
+    actor_email = Varchar(length=255, default="", index=True)
+    target = Varchar(length=255, default="")
+    detail = Text(default="{}")  # JSON: before/after values, reasons
+    ip = Varchar(length=45, default="")

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from app import audit
 from app.tables import ApiToken, User
 
 PREFIX = "pp_"
@@ -17,7 +18,9 @@ def _digest(token: str) -> str:
 
 async def create_token(user: User, name: str, now: dt.datetime) -> str:
     token = PREFIX + secrets.token_urlsafe(32)
-    await ApiToken.insert(ApiToken(key=_digest(token), user=user.id, name=name, created_at=now))
+    async with ApiToken._meta.db.transaction():
+        await ApiToken.insert(ApiToken(key=_digest(token), user=user.id, name=name, created_at=now))
+        await audit.record(audit.TOKEN_CREATED, None, now, target=user.email, name=name)
     return token
 
 

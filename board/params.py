@@ -32,6 +32,8 @@ def board_filter(year: int | None, as_of: dt.date | None, block: str | None, fie
     year = year or today.year
     if not 2000 <= year <= 2100:
         raise ClientException(detail=_("Choose a year between 2000 and 2100."))
+    if "\x00" in f"{block}{field}":  # no block or field has one, and PostgreSQL refuses it in a query
+        raise ClientException(detail=_("Choose one of the options."))
     return Filter(year=year, as_of=as_of or default_as_of(year, today), block=(block or "").strip(),
                   field=(field or "").strip(), component=_component(component))
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from app import audit
 from app.clock import TZ
 from app.i18n import _
 from app.tables import Unit, User
@@ -93,8 +94,14 @@ def default_title(year: int) -> str:
     return _("Administrative reform plan %(year)s", year=year)
 
 
-async def set_evidence_required(plan: Plan, required: bool) -> None:
-    await Plan.update({Plan.evidence_required: required}).where(Plan.id == plan.id)
+async def set_evidence_required(plan: Plan, required: bool, actor: User, now: dt.datetime) -> None:
+    """The secretariat's rule that a done task needs evidence; a change is written to the audit log."""
+    async with Plan._meta.db.transaction():
+        changed = await Plan.update({Plan.evidence_required: required}).where(
+            (Plan.id == plan.id) & (Plan.evidence_required != required)).returning(Plan.id)
+        if changed:
+            await audit.record(audit.PLAN_EVIDENCE_RULE, actor, now, target=f"{plan.year} · #{plan.id}",
+                               evidence_required=[not required, required])
 
 
 async def add_field(plan: Plan, name: str, component: int | None) -> Field:

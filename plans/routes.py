@@ -24,10 +24,11 @@ from app.tables import Unit
 from plans import actions, forms, queries
 from plans.rules import guess_component, matches
 from plans.spreadsheet import SpreadsheetError, read_plan
+from plans.spreadsheet_package import MAX_FILE_BYTES
 from plans.spreadsheet_write import write_plan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_SPREADSHEET = 10 * 1024 * 1024
+MAX_SPREADSHEET = MAX_FILE_BYTES  # 10 MB, as the messages say
 UPLOAD_TTL = 24 * 3600  # an uploaded plan waits this long for its confirmation
 Form = URLEncodedBody[dict[str, str]]
 
@@ -55,7 +56,7 @@ async def _writable_units(request: Request) -> list[dict[str, Any]]:
 async def plan_list(request: Request, year: FromQuery[int | None] = None, all: FromQuery[bool] = False,
                     q: FromQuery[str] = "") -> Template:
     user = access.require_user(request)
-    where = None if all else access.plan_scope(user)
+    where = access.readable_plans(user) if all else access.plan_scope(user)
     plans = [p for p in await queries.plan_rows(where, year, clock.today())
              if matches(q, p["unit_name"], p["unit_code"], p["title"], p["doc_number"])]
     return Template("plans/list.html", context={
@@ -133,7 +134,8 @@ async def plan_settings(request: Request, plan_id: FromPath[int], data: Form) ->
     plan = await access.plan_for_user(request, plan_id)
     if not access.can_set_plan_rules(access.require_user(request)):
         raise PermissionDeniedException(_("Only the secretariat sets the rules a unit's plan follows."))
-    await actions.set_evidence_required(plan, data.get("evidence_required") == "on")
+    await actions.set_evidence_required(plan, data.get("evidence_required") == "on", access.require_user(request),
+                                        clock.now())
     return Redirect(f"/plans/{plan_id}", status_code=303)
 
 
@@ -177,15 +179,29 @@ def _import_dir():
     return path
 
 
+# Why an upload was refused while its body was read, before the handler ran (see _refused_while_read).
+IMPORT_REFUSALS = {"too-large": N_("The file is larger than 10 MB."),
+                   "unreadable": N_("The upload could not be read. Choose the file again and send it.")}
+
+
 @get("/plans/import")
-async def import_page(request: Request) -> Template:
+async def import_page(request: Request, refused: FromQuery[str] = "") -> Template:
     units = await _writable_units(request)
     if not units:
         raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
-    return Template("plans/import.html", context={"units": units, "errors": {}, "values": {}})
+    errors = {"file": _(IMPORT_REFUSALS[refused])} if refused in IMPORT_REFUSALS else {}
+    return Template("plans/import.html", context={"units": units, "errors": errors, "values": {}})
 
 
-@post("/plans/import", request_max_body_size=MAX_SPREADSHEET + 65536)
+def _refused_while_read(request: Request, exc: HTTPException) -> Response:
+    """Over the limit (413) or not a readable form (400), refused while the body was read: the CSRF check reads
+    a plain form before the handler. Exception handlers are synchronous, so back to the form, which says why."""
+    return Redirect(f"/plans/import?refused={'too-large' if exc.status_code == 413 else 'unreadable'}",
+                    status_code=303)
+
+
+@post("/plans/import", request_max_body_size=MAX_SPREADSHEET + 65536,
+      exception_handlers={400: _refused_while_read, 413: _refused_while_read})
 async def import_preview(request: Request, data: MultipartBody[dict[str, Any]]) -> Template:
     """Read the file and show what would be saved, or every error; nothing is written to the plan yet."""
     units = await _writable_units(request)

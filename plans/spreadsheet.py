@@ -9,7 +9,6 @@ fixes the file in one go rather than one upload per mistake.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from app.i18n import _, format_number, ngettext
+from plans import spreadsheet_package as package
 from plans.rules import DeadlineError, fold, guess_component, parse_deadline, roman_to_int
 from plans.spreadsheet_header import MAX_COLUMNS, header_columns, merge_second_line
 from plans.spreadsheet_write import write_plan
@@ -27,6 +27,7 @@ __all__ = ["CellError", "ParsedField", "ParsedPlan", "ParsedTask", "SpreadsheetE
 
 HEADER_SEARCH_ROWS = 30
 MAX_ROWS = 5000
+MAX_PREAMBLE_TEXT = 1000  # a title or a document line; longer text above the header is cut, not searched
 # Widths of the columns these values land in (plans/tables.py, tasks/tables.py): say so here,
 # with the cell, rather than let PostgreSQL refuse the whole import later.
 MAX_LENGTH = {"number": 16, "due_text": 255, "name": 500}
@@ -114,18 +115,19 @@ class SpreadsheetError(Exception):
 
 def read_plan(source: str | Path | bytes | BinaryIO, year: int | None = None) -> ParsedPlan:
     """Read a plan table; raise SpreadsheetError listing every problem, never a partial plan."""
-    workbook = _open(source)
-    try:
-        table = _find_table(workbook)
-        errors: list[CellError] = []
-        title, doc_number, doc_date, title_year = _read_preamble(table.above, errors)
-        year = year or title_year or (doc_date.year if doc_date else None)
-        if year is None:
-            errors.append(CellError(0, None, _("Cannot tell the plan year: write it in the title, e.g. "
-                                               "“KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH NĂM 2024”.")))
-        rows = _table_rows(table, errors)
-    finally:
-        workbook.close()
+    with package.opened(source) as handle:
+        workbook = _open(handle)
+        try:
+            table = _find_table(workbook)
+            errors: list[CellError] = []
+            title, doc_number, doc_date, title_year = _read_preamble(table.above, errors)
+            year = year or title_year or (doc_date.year if doc_date else None)
+            if year is None:
+                errors.append(CellError(0, None, _("Cannot tell the plan year: write it in the title, e.g. "
+                                                   "“KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH NĂM 2024”.")))
+            rows = _table_rows(table, errors)
+        finally:
+            workbook.close()
     body = _Body(table.columns, year, errors)
     body.read(rows, table.last_header_row)
     if errors:
@@ -140,13 +142,19 @@ def _not_xlsx() -> SpreadsheetError:
                                                   "and save it as “Excel Workbook (.xlsx)”."))])
 
 
-def _open(source: str | Path | bytes | BinaryIO):
-    if isinstance(source, (str, Path)):
-        source = Path(source).read_bytes()  # a missing path is the caller's bug: let it raise
-    if isinstance(source, (bytes, bytearray)):
-        source = io.BytesIO(source)
+def _too_large() -> SpreadsheetError:
+    return SpreadsheetError([CellError(0, None, _(
+        "The spreadsheet is too large for a plan: at most %(rows)s rows and %(columns)s columns, in a file of at "
+        "most %(size)s MB. Delete the unused rows, columns and sheets, then save it again.",
+        rows=format_number(MAX_ROWS, 0), columns=MAX_COLUMNS, size=package.MAX_FILE_BYTES // package.MIB))])
+
+
+def _open(handle: BinaryIO):
     try:
-        return load_workbook(source, read_only=True, data_only=True)
+        package.check_package(handle)  # before openpyxl builds anything from the file
+        return load_workbook(handle, read_only=True, data_only=True)
+    except package.TooLarge:
+        raise _too_large() from None
     except Exception:  # a foreign file can fail anywhere in zipfile, XML or openpyxl itself
         raise _not_xlsx() from None
 
@@ -193,8 +201,9 @@ def _table_rows(table: _Table, errors: list[CellError]) -> list[tuple]:
             "The table is wider than %(limit)s columns.", limit=MAX_COLUMNS)))
     rows = rows[table.last_header_row - table.header_row + 1:]
     if len(rows) > MAX_ROWS and any(_text(v) for v in rows[MAX_ROWS]):
-        errors.append(CellError(last + 1, None, _("The table is longer than %(limit)s rows.",
-                                                  limit=format_number(MAX_ROWS, 0))))
+        # Alone: thousands of row errors from a sheet that is not a plan would only bury this one.
+        raise SpreadsheetError([CellError(last + 1, None, _("The table is longer than %(limit)s rows.",
+                                                            limit=format_number(MAX_ROWS, 0)))])
     return rows[:MAX_ROWS]
 
 
@@ -206,7 +215,7 @@ def _read_preamble(rows: list[tuple], errors: list[CellError]) -> tuple[str, str
     dated: list[tuple[int, int, str]] = []  # cells holding a date, in case no line names the document
     for row, values in enumerate(rows, start=1):
         for index, value in enumerate(values):
-            text = " ".join(_text(value).split())
+            text = " ".join(_text(value)[:MAX_PREAMBLE_TEXT].split())
             folded = fold(text)
             if not text:
                 continue
@@ -298,7 +307,7 @@ class _Body:
         # Arabic field numbers (1, 2) stand out from task numbers when the tasks carry dots…
         dotted = any("." in n and _TASK_NUMBER.fullmatch(n) for n in numbers)
         # …and, with neither dots nor roman numerals to go by, as bare rows right above a task.
-        plain = not dotted and not any(roman_to_int(n) for n in numbers)
+        plain = not dotted and not any(_roman(n) for n in numbers)
         kinds = [self._kind(number, content, values, dotted) for _row, number, content, values in numbered]
         following = None  # what the next row that is not skipped looked like on its own
         for i in reversed(range(len(kinds))):
@@ -311,7 +320,7 @@ class _Body:
     def _number_and_content(self, values: tuple) -> tuple[str, str]:
         number, content = self._number(values), self._get(values, "content")
         # "I. CÔNG TÁC CHỈ ĐẠO…" written across merged cells from the number column.
-        if not content and (m := _ROMAN_WITH_NAME.fullmatch(number)) and roman_to_int(m[1]):
+        if not content and (m := _ROMAN_WITH_NAME.fullmatch(number)) and _roman(m[1]):
             number, content = m[1], m[2].strip()
         return number, content
 
@@ -325,7 +334,7 @@ class _Body:
     def _kind(self, number: str, content: str, values: tuple, dotted: bool) -> str | None:
         if (not number and not content) or _is_column_numbering(values):
             return None  # blank, a signature ("GIÁM ĐỐC") or the column numbering
-        if roman_to_int(number):
+        if _roman(number):
             return "field"
         # Lead, deadline and output all empty: a task missing only its deadline stays a task.
         bare = not any(self._get(values, k) for k in ("lead", "deadline", "output"))
@@ -351,8 +360,8 @@ class _Body:
     def _field(self, row: int, number: str, name: str) -> None:
         if not name:
             self._error(row, "content", _("The field heading has no name."))
-        self._too_long(row, "content", name, "name")
-        parsed = ParsedField(name=name, component=guess_component(name), tasks=[], row=row)
+        too_long = self._too_long(row, "content", name, "name")
+        parsed = ParsedField(name=name, component=None if too_long else guess_component(name), tasks=[], row=row)
         self.sections.append(_Section(parsed, number))
 
     def _task(self, row: int, number: str, content: str, values: tuple) -> None:
@@ -408,7 +417,12 @@ class _Body:
             self._error(header_row, None, _("There are no tasks below the header row."))
 
 
+def _roman(number: str) -> int | None:
+    # Only short text can be a field numeral (XV at most); folding a long cell letter by letter is slow.
+    return roman_to_int(number) if len(number) <= 8 else None
+
+
 def _stops(values: tuple) -> bool:
     """The "Nơi nhận:" block closes the document; nothing after it belongs to the table."""
     first = next((_text(v) for v in values if _text(v)), "")
-    return fold(first).startswith("noi nhan")
+    return fold(first[:40]).startswith("noi nhan")

@@ -11,6 +11,7 @@ import re
 from plans.rules import fold
 
 MAX_COLUMNS = 50
+MAX_HEADING_TEXT = 300
 
 HEADINGS = {
     "number": ("stt", "tt", "so tt", "so thu tu"),
@@ -36,7 +37,8 @@ UMBRELLAS = {"don vi thuc hien", "co quan thuc hien", "co quan don vi thuc hien"
 def _words(value: object) -> str:
     if not isinstance(value, str):
         return ""
-    return " ".join(re.findall(r"\w+", fold(re.sub(r"\(.*?\)", " ", value))))
+    # A heading is a few words: the start of a long cell is enough to tell it is not one (see _match).
+    return " ".join(re.findall(r"\w+", fold(re.sub(r"\(.*?\)", " ", value[:MAX_HEADING_TEXT]))))
 
 
 def _match(value: object) -> tuple[str, str] | None:

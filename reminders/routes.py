@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import File, Redirect, Template
 
-from app import access, clock
+from app import access, audit, clock
 from app.i18n import _
 from app.settings import get_settings
 from app.tables import User
@@ -57,13 +57,17 @@ async def _save_policy(columns: dict[str, Any], seen: int, user: User) -> bool:
             return False
         [mine] = await ReminderPolicy.insert(ReminderPolicy(**columns, **stamp, version=1)).returning(ReminderPolicy.id)
         if await queries.policy_id() == mine["id"]:
+            await audit.record(audit.REMINDER_POLICY, user, stamp["updated_at"], version=1, **columns)
             return True
         # Another first save got there earlier: theirs is the policy (the first row), this one is stale.
         await ReminderPolicy.delete().where(ReminderPolicy.id == mine["id"])
         return False
     # Conditional on the version the editor saw: of two racing saves exactly one wins.
-    done = await ReminderPolicy.update({**columns, **stamp, "version": seen + 1}).where(
-        (ReminderPolicy.id == first) & (ReminderPolicy.version == seen)).returning(ReminderPolicy.id)
+    async with ReminderPolicy._meta.db.transaction():
+        done = await ReminderPolicy.update({**columns, **stamp, "version": seen + 1}).where(
+            (ReminderPolicy.id == first) & (ReminderPolicy.version == seen)).returning(ReminderPolicy.id)
+        if done:
+            await audit.record(audit.REMINDER_POLICY, user, stamp["updated_at"], version=seen + 1, **columns)
     return bool(done)
 
 
@@ -103,8 +107,11 @@ async def _add_day(day: dict[str, Any], user: User) -> str | None:
     conflict = forms.day_conflict(day["day"], day["kind"], await queries.calendar_for(day["day"].year))
     if conflict:
         return conflict
-    added = await CalendarDay.insert(CalendarDay(**day, created_by=user.id, created_at=clock.now())).on_conflict(
-        action="DO NOTHING").returning(CalendarDay.id)
+    async with CalendarDay._meta.db.transaction():
+        added = await CalendarDay.insert(CalendarDay(**day, created_by=user.id, created_at=clock.now())).on_conflict(
+            action="DO NOTHING").returning(CalendarDay.id)
+        if added:
+            await audit.record(audit.CALENDAR_DAY, user, clock.now(), target=day["day"].isoformat(), added=day["kind"])
     return None if added else duplicate  # another editor added the same day meanwhile
 
 
@@ -121,9 +128,14 @@ async def calendar_add(request: Request, data: Form) -> Response:
 
 @post("/reminders/calendar/{day_id:int}/delete")
 async def calendar_delete(request: Request, day_id: FromPath[int]) -> Redirect:
-    access.require_reminder_editor(request)
+    user = access.require_reminder_editor(request)
     # Deleting a day already deleted (a second click, another editor) leaves the same list: no error.
-    await CalendarDay.delete().where(CalendarDay.id == day_id)
+    async with CalendarDay._meta.db.transaction():
+        removed = await CalendarDay.delete().where(CalendarDay.id == day_id).returning(CalendarDay.day,
+                                                                                       CalendarDay.kind)
+        for day in removed:
+            await audit.record(audit.CALENDAR_DAY, user, clock.now(), target=day["day"].isoformat(),
+                               removed=day["kind"])
     return Redirect("/reminders/calendar", status_code=303)
 
 

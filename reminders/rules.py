@@ -125,6 +125,25 @@ def horizon(today: dt.date, policy: Policy, cal: Calendar) -> dt.date:
     return cal.add(today, furthest + 1) - dt.timedelta(days=1)
 
 
+CATCH_UP = 10  # working days a late worker sweeps back; reminders older than that help nobody
+
+
+def days_to_sweep(last_swept: dt.date | None, today: dt.date, time_reached: bool, cal: Calendar,
+                  limit: int = CATCH_UP) -> list[dt.date]:
+    """The working days whose sweep is owed, oldest first.
+
+    Every working day after the last one swept, up to today once the sweep's time has come (else up to
+    yesterday), at most the last `limit` of them: a day missed while no worker could run (Redis down, the
+    worker stopped) is swept late rather than never. With no sweep ever recorded only today is owed: a new
+    installation does not remind about its past.
+    """
+    if last_swept is None:
+        return [today] if time_reached and cal.is_working(today) else []
+    through = today if time_reached else today - dt.timedelta(days=1)
+    end = bisect.bisect_right(cal.days, through)
+    return cal.days[max(bisect.bisect_right(cal.days, last_swept), end - limit):end]
+
+
 def parse_days(raw: str) -> tuple[int, ...]:
     """'7, 3, 1, 0' → (7, 3, 1, 0); ValueError when a part is not a whole number from 0 to 60."""
     parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]

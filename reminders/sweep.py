@@ -13,7 +13,8 @@ from typing import Any
 
 from app.clock import TZ
 from app.tables import User
-from reminders.rules import OPEN, Calendar, Policy, calendar_years, due_reminders, horizon, parse_days
+from reminders.rules import (OPEN, Calendar, Policy, calendar_years, days_to_sweep, due_reminders, horizon,
+                             parse_days)
 from reminders.tables import CalendarDay, Reminder, ReminderPolicy, SweepRun
 from tasks.tables import Task
 
@@ -83,8 +84,9 @@ async def _stored(today: dt.date) -> set[tuple[int, str, int]]:
     return {(r["task"], r["kind"], r["recipient"]) for r in rows}
 
 
-async def sweep(today: dt.date, now: dt.datetime) -> SweepResult:
-    """Store the reminders due on `today` and the digests that carry them; the counts of new rows."""
+async def sweep(today: dt.date, now: dt.datetime, digest: bool = True) -> SweepResult:
+    """Store the reminders due on `today` and (unless `digest` is false: a later day's digest will carry
+    them) the digests that carry them; the counts of new rows."""
     policy, cal = await load_policy(), await load_calendar(today)
     if not policy.enabled or not cal.is_working(today):
         return SweepResult(0, 0)
@@ -96,11 +98,11 @@ async def sweep(today: dt.date, now: dt.datetime) -> SweepResult:
             rows += [(task["id"], due.kind, today, uid, due.days, now) for uid in people[due.audience].get(unit, [])
                      if (task["id"], due.kind, uid) not in stored]
     new = await _insert("reminder", ("task", "kind", "day", "recipient", "days", "created_at"), rows)
-    emails = await digests(today, now, policy)
+    emails = await digests(today, now, policy) if digest else 0
     return SweepResult(new, emails)
 
 
-ITEM_COLUMNS = (Reminder.recipient, Reminder.kind, Reminder.days, Reminder.task.id.as_alias("task_id"),
+ITEM_COLUMNS = (Reminder.recipient, Reminder.kind, Reminder.days, Reminder.day, Reminder.task.id.as_alias("task_id"),
                 Reminder.task.number.as_alias("number"), Reminder.task.content.as_alias("content"),
                 Reminder.task.due_date.as_alias("due_date"), Reminder.task.field.name.as_alias("field_name"),
                 Reminder.task.field.plan.id.as_alias("plan_id"),
@@ -108,8 +110,13 @@ ITEM_COLUMNS = (Reminder.recipient, Reminder.kind, Reminder.days, Reminder.task.
 
 
 async def digest_items(email_id: int) -> list[dict[str, Any]]:
-    """What one email says: its reminders, with the task, field and unit of each (composed when sent)."""
-    return await Reminder.select(*ITEM_COLUMNS).where(Reminder.email == email_id)
+    """What one email says: its reminders, with the task, field and unit of each (composed when sent).
+
+    A task reminded on several days in one email (days caught up, a reminder carried over) appears once, as its
+    newest reminder says.
+    """
+    rows = await Reminder.select(*ITEM_COLUMNS).where(Reminder.email == email_id).order_by(Reminder.day)
+    return list({row["task_id"]: row for row in rows}.values())
 
 
 def _send_at(day: dt.date, hour: int | None, policy: Policy) -> dt.datetime:
@@ -143,14 +150,29 @@ async def digests(today: dt.date, now: dt.datetime, policy: Policy) -> int:
 
 
 async def tick(now: dt.datetime) -> SweepResult | None:
-    """The worker's frequent cron: run today's sweep once, at or after the policy's time, on a working day."""
+    """The worker's frequent cron: each working day's sweep once, at or after the policy's time.
+
+    Working days missed while no worker could run (Redis down, the worker stopped) are swept first, in order,
+    each recorded in `sweep_run`; their reminders keep their own day and all go into one digest, made with the
+    last day's sweep, rather than one email per missed day. None when nothing was owed.
+    """
     local = now.astimezone(TZ)
-    policy = await load_policy()
-    if local.time() < policy.sweep_at or await SweepRun.exists().where(
-            (SweepRun.day == local.date()) & SweepRun.finished_at.is_not_null()):
-        return None
-    await SweepRun.insert(SweepRun(day=local.date(), started_at=now)).on_conflict(action="DO NOTHING")
-    result = await sweep(local.date(), now)
+    policy, cal = await load_policy(), await load_calendar(local.date())
+    # A sweep dated after today (a clock set wrong, a `remind --today` ahead) must not stop today's sweeps.
+    last = await SweepRun.select(SweepRun.day).where(
+        SweepRun.finished_at.is_not_null() & (SweepRun.day <= local.date())).order_by(
+        SweepRun.day, ascending=False).first()
+    owed = days_to_sweep(last["day"] if last else None, local.date(), local.time() >= policy.sweep_at, cal)
+    made, emails = 0, 0
+    for day in owed:
+        result = await _sweep_once(day, now, digest=day == owed[-1])
+        made, emails = made + result.reminders, emails + result.emails
+    return SweepResult(made, emails) if owed else None
+
+
+async def _sweep_once(day: dt.date, now: dt.datetime, digest: bool) -> SweepResult:
+    await SweepRun.insert(SweepRun(day=day, started_at=now)).on_conflict(action="DO NOTHING")
+    result = await sweep(day, now, digest=digest)
     await SweepRun.update({SweepRun.finished_at: now, SweepRun.reminders: result.reminders,
-                           SweepRun.emails: result.emails}).where(SweepRun.day == local.date())
+                           SweepRun.emails: result.emails}).where(SweepRun.day == day)
     return result

@@ -12,10 +12,11 @@ from typing import Any
 
 import asyncpg
 
+from app import audit
 from app.i18n import _
 from app.settings import get_settings
 from app.storage import TooLarge, file_chunks, get_storage
-from app.tables import User
+from app.tables import Unit, User
 from scoring.rules import Rule, dump_rule
 from scoring.tables import ManualScore, ScoringRule, ScoringRuleVersion
 from tasks.evidence import Upload, check_upload, megabytes
@@ -64,7 +65,12 @@ async def create_rule(year: int, block: str, body: dict[str, Any], actor: User, 
         await rule.save()
         await ScoringRuleVersion.insert(ScoringRuleVersion(rule=rule.id, version=1, body=body, at=now,
                                                            actor=actor.id, note=note))
+        await audit.record(audit.SCORING_RULE_CREATED, actor, now, target=_rule_target(year, block), note=note)
     return rule
+
+
+def _rule_target(year: int, block: str) -> str:
+    return f"{year} · {block}" if block else str(year)
 
 
 def shift_year(body: dict[str, Any], source_year: int, year: int) -> dict[str, Any]:
@@ -93,6 +99,9 @@ async def save_rule(rule_id: int, rule: Rule, seen_version: int, actor: User, no
             raise Stale()
         await ScoringRuleVersion.insert(ScoringRuleVersion(rule=rule_id, version=seen_version + 1, body=body,
                                                            at=now, actor=actor.id, note=note))
+        scope = await ScoringRule.select(ScoringRule.year, ScoringRule.block).where(ScoringRule.id == rule_id).first()
+        await audit.record(audit.SCORING_RULE_SAVED, actor, now, target=_rule_target(scope["year"], scope["block"]),
+                           version=seen_version + 1, note=note)
     return seen_version + 1
 
 
@@ -138,6 +147,9 @@ async def enter_score(unit_id: int, year: int, criterion: str, points: Decimal, 
             entry = ManualScore(unit=unit_id, year=year, criterion=criterion, points=points, comment=comment,
                                 entered_by=actor.id, entered_at=now, **kept)
             await entry.save()
+            code = await Unit.select(Unit.code).where(Unit.id == unit_id).first()
+            await audit.record(audit.MANUAL_SCORE, actor, now, target=f"{code['code']} · {year} · {criterion}",
+                               points=[current["points"] if current else None, points], comment=comment)
     except Exception as exc:
         if _is_duplicate(exc):  # a racing save inserted its current entry first
             raise Stale() from exc

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from app.clock import TZ
+from app.db import write_transaction
 from app.i18n import _
 from app.tables import User
 from tasks.rules import ProgressUpdate, Status, clamp_progress, progress_errors
@@ -65,7 +66,7 @@ async def change_task(task: Task, values: dict[str, Any], actor: User | None, no
                if k in TRACKED and getattr(task, k) != v}
     if not changes:
         return task
-    async with Task._meta.db.transaction():
+    async with write_transaction():
         updated = await Task.update({**{getattr(Task, k): values[k] for k in changes},
                                      Task.version: task.version + 1}).where(
             (Task.id == task.id) & (Task.version == task.version)).returning(Task.id)
@@ -101,7 +102,7 @@ async def report_progress(task: Task, update: ProgressUpdate, version: int, acto
         raise StaleTask(task)
     plan = await Task.select(Task.field.plan.evidence_required.as_alias("required")).where(
         Task.id == task.id).first()
-    async with Task._meta.db.transaction():
+    async with write_transaction():
         evidence = await live_evidence_count(task.id)
         errors = progress_errors(update, Status(task.status), now.astimezone(TZ).date(), evidence, plan["required"])
         if errors:

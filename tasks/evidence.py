@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 from anyio import to_thread
 
-from app import access
+from app import access, audit
 from app.clock import TZ
 from app.i18n import N_, _, format_number
 from app.settings import get_settings
@@ -45,6 +45,10 @@ CONTENT_TYPES = {
     ".odt": "application/vnd.oasis.opendocument.text", ".ods": "application/vnd.oasis.opendocument.spreadsheet",
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".zip": "application/zip",
 }
+# Dropped from names: controls, format characters (direction overrides, zero-width), surrogates, private use,
+# unassigned code points and line or paragraph separators.
+DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+DEFAULT_NAME = "tep-dinh-kem"
 ACCEPTED_TEXT = "PDF, DOC, DOCX, XLS, XLSX, ODT, ODS, JPG, PNG, ZIP"
 ACCEPT = ",".join(CONTENT_TYPES)  # for <input type="file" accept=...>: a hint only, the server decides
 REVIEWS = {"pending": N_("Awaiting review"), "accepted": N_("Accepted"), "needs_more": N_("Needs more")}
@@ -120,10 +124,10 @@ def _zip_kind(handle: BinaryIO) -> str:
                     return "ODT"
                 if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
                     return "ODS"
-            if "[Content_Types].xml" in names:
-                if any(n.startswith("word/") for n in names):
+            if "[Content_Types].xml" in names:  # an OOXML package is named by its main part, not by a folder
+                if "word/document.xml" in names:
                     return "DOCX"
-                if any(n.startswith("xl/") for n in names):
+                if "xl/workbook.xml" in names:
                     return "XLSX"
             return "ZIP"
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError, ValueError):
@@ -141,10 +145,12 @@ def _inspect(handle: BinaryIO) -> tuple[int, str | None]:
 def clean_name(raw: str) -> str:
     """The name to keep and show: no folders, no `..`, no control or direction-changing characters.
 
-    Direction overrides (U+202E) are dropped because they make "fdp.exe" display as "exe.pdf".
+    It is only ever shown and sent back in Content-Disposition, never used as a path. Direction overrides
+    (U+202E) are dropped because they make "fdp.exe" display as "exe.pdf"; NFD accents (macOS) are joined.
     """
     name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf"))
+    name = "".join(c for c in name if unicodedata.category(c) not in DROPPED_CATEGORIES)
+    name = " ".join(name.split())  # tabs, no-break and other odd spaces: one plain space
     name = re.sub(r"\.{2,}", ".", name).strip().strip(".").strip()
     if len(name) > 255:
         stem, ext = os.path.splitext(name)
@@ -167,8 +173,6 @@ def human_size(size: int) -> str:
 
 def _refusal(name: str, size: int, kind: str | None, max_bytes: int) -> str | None:
     """Why this file is refused, or None when it may be stored."""
-    if not name:
-        return _("A file has no usable name.")
     if size == 0:
         return _("%(name)s: the file is empty.", name=name)
     if size > max_bytes:
@@ -194,6 +198,8 @@ def read_details(data: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any
         values[name] = (data.get(name) or "").strip()
         if len(values[name]) > limit:
             errors[name] = _("At most %(n)s characters.", n=limit)
+        elif "\x00" in values[name]:  # PostgreSQL text cannot hold it
+            errors[name] = _("Remove the invisible NUL character from this text.")
     raw = (data.get("doc_date") or "").strip()
     values["doc_date"] = _parse_date(raw)
     if raw and values["doc_date"] is None:
@@ -212,8 +218,9 @@ def _parse_date(raw: str) -> dt.date | None:
 
 async def check_upload(upload: Upload, max_bytes: int) -> tuple[str, str, str | None]:
     """(clean name, content type, None) for a file that may be stored, or (clean name, "", why it is refused)."""
-    name = clean_name(upload.name)
     size, kind = await to_thread.run_sync(_inspect, upload.file)
+    # Nothing usable left of the name (e.g. ".." or only control characters): a plain one, of the right type.
+    name = clean_name(upload.name) or DEFAULT_NAME + (KINDS[kind][0] if kind in KINDS else "")
     reason = _refusal(name, size, kind, max_bytes)
     return name, "" if reason else CONTENT_TYPES[PurePosixPath(name).suffix.lower()], reason
 
@@ -289,6 +296,8 @@ async def delete_evidence(evidence: Evidence, actor: User, now: dt.datetime) -> 
         if not done:  # someone deleted it a moment ago; one history line is enough
             return False
         await _event(evidence.task, actor, now, DELETED, {"evidence": [evidence.original_name, None]})
+        await audit.record(audit.EVIDENCE_DELETED, actor, now, target=evidence.original_name, task=evidence.task,
+                           evidence=evidence.id, sha256=evidence.sha256)
     return True
 
 

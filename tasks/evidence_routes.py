@@ -8,13 +8,14 @@ from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Stream, Template
 
 from app import access, clock
+from app.auth import use_request_locale
 from app.i18n import _
 from app.settings import get_settings
 from app.storage import get_storage
@@ -31,7 +32,7 @@ def content_disposition(name: str) -> str:
     """`attachment` with an ASCII fallback for old clients and the exact UTF-8 name (RFC 5987/6266)."""
     folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
     ascii_name = "".join(c for c in folded if not unicodedata.combining(c)).encode("ascii", "replace").decode()
-    ascii_name = "".join("_" if c in '"\\?' or ord(c) < 32 else c for c in ascii_name)
+    ascii_name = "".join("_" if c in '"\\?' or ord(c) < 32 or ord(c) == 127 else c for c in ascii_name)
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
@@ -64,6 +65,31 @@ async def _live(request: Request, evidence_id: int, write: bool = False) -> Evid
     return row
 
 
+def _too_large_text() -> str:
+    return _("The upload is larger than %(limit)s MB. Send a smaller file, or the files in several uploads.",
+             limit=evidence.megabytes(get_settings().max_upload_bytes))
+
+
+def _unreadable_text() -> str:
+    return _("The upload could not be read. Choose the files again and send them.")
+
+
+def _refused_while_read(request: Request, exc: HTTPException) -> Response:
+    """The body was refused before the handler ran: a plain form is read by the CSRF check first.
+
+    Synchronous (exception handlers are), so no task page: an error page that says why and what to do.
+    """
+    # The language was reset when the exception left the auth middleware: the user's again, for this answer.
+    use_request_locale(request.scope)
+    too_large = exc.status_code == 413
+    context = {"title": _("File too large") if too_large else _("Error"), "status": exc.status_code,
+               "detail": _too_large_text() if too_large else _unreadable_text()}
+    if getattr(request, "htmx", None):
+        return HTMXTemplate(template_name="errors/_message.html", context=context, status_code=exc.status_code,
+                            re_target="#messages", re_swap="innerHTML")
+    return Template("errors/error.html", status_code=exc.status_code, context=context)
+
+
 async def uploads_from(request: Request) -> tuple[list[evidence.Upload], dict[str, str]]:
     form = await request.form()
     files = [f for f in form.getall("files", []) if isinstance(f, UploadFile)]
@@ -71,16 +97,19 @@ async def uploads_from(request: Request) -> tuple[list[evidence.Upload], dict[st
     return [evidence.Upload(f.filename, f.file) for f in files], details
 
 
-@post("/tasks/{task_id:int}/evidence", request_max_body_size=MAX_BODY)
+# Over the limit, Litestar stops reading at once: before a byte of the body when the announced length says so,
+# otherwise as soon as the bytes read pass it. 400: a body that is not a readable multipart form.
+@post("/tasks/{task_id:int}/evidence", request_max_body_size=MAX_BODY,
+      exception_handlers={400: _refused_while_read, 413: _refused_while_read})
 async def evidence_upload(request: Request, task_id: FromPath[int]) -> Response:
     """Multipart: one or more `files` and the document details. Litestar spools the files to temp files."""
     await access.task_for_user(request, task_id, write=True)  # before reading a large body
     try:
         uploads, details = await uploads_from(request)
     except RequestEntityTooLarge:
-        limit = evidence.megabytes(get_settings().max_upload_bytes)
-        return await _respond(request, task_id, 413, evidence_errors={"files": [_(
-            "The files sent together are larger than %(limit)s MB. Send them in several uploads.", limit=limit)]})
+        return await _respond(request, task_id, 413, evidence_errors={"files": [_too_large_text()]})
+    except ClientException:
+        return await _respond(request, task_id, 400, evidence_errors={"files": [_unreadable_text()]})
     try:
         await evidence.add_evidence(task_id, uploads, details, access.require_user(request), clock.now())
     except evidence.EvidenceError as exc:

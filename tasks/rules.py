@@ -159,6 +159,8 @@ def progress_errors(update: ProgressUpdate, current: Status, today: dt.date, evi
         errors["progress"] = _("Progress is a number from 0 to 100.")
     if len(update.note) > NOTE_LIMIT:
         errors["note"] = _("At most %(n)s characters.", n=NOTE_LIMIT)
+    elif "\x00" in update.note:  # PostgreSQL text cannot hold it: refused here, not a 500 on saving
+        errors["note"] = _("Remove the invisible NUL character from this text.")
     if update.status is Status.DONE:
         if update.completed_on is None:
             errors["completed_on"] = _("Enter the day the task was completed.")

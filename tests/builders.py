@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import zipfile
 import socket
 import functools
 import datetime as dt
 from dataclasses import dataclass
 from types import SimpleNamespace
+from decimal import Decimal
 from typing import Any
 
 from app.auth import hash_password
 from app.tables import Session, Unit, User
 from plans.tables import Field, Plan
-from app.tables import ApiToken
+from app.tables import ApiToken, AuditEvent
 from reminders.tables import CalendarDay, OutboxEmail, Reminder, ReminderPolicy, SweepRun
 from scoring.tables import ManualScore, ScoringRule, ScoringRuleVersion
 from tasks.tables import Evidence, Task, TaskDeadline, TaskEvent
@@ -22,7 +25,30 @@ PASSWORD = "correct horse battery"
 NOW = dt.datetime(2024, 7, 1, 9, 0, tzinfo=dt.timezone.utc)
 
 
+def empty_audit_log() -> None:
+    """Tests start from an empty audit log, which the database otherwise refuses to shrink."""
+    if not AuditEvent.exists().run_sync():
+        return
+    if AuditEvent._meta.db.engine_type == "sqlite":
+        triggers = AuditEvent.raw("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+                                  ).run_sync()
+        assert len(triggers) == 2, triggers
+        statements = [f"DROP TRIGGER {name}" for name in ("audit_event_no_update", "audit_event_no_delete")]
+        statements += ["DELETE FROM audit_event", *(t["sql"] for t in triggers)]
+    else:
+        statements = ["ALTER TABLE audit_event DISABLE TRIGGER USER", "DELETE FROM audit_event",
+                      "ALTER TABLE audit_event ENABLE TRIGGER USER"]
+
+    async def run():
+        async with AuditEvent._meta.db.transaction():
+            for sql in statements:
+                await AuditEvent.raw(sql)
+
+    asyncio.run(run())
+
+
 def empty_all_tables() -> None:
+    empty_audit_log()
     for table in (Reminder, OutboxEmail, SweepRun, CalendarDay, ReminderPolicy, ManualScore, ScoringRuleVersion, ScoringRule, TaskDeadline, Evidence, TaskEvent, Task, Field, Plan, ApiToken, Session, User, Unit):
         table.delete(force=True).run_sync()
 
@@ -87,6 +113,15 @@ def make_plan(unit: Unit, year: int = 2024, fields: dict[str, list[TaskSpec]] | 
     return plan
 
 
+def zipped(entries: dict[str, bytes]) -> bytes:
+    """A ZIP archive of these members, in memory: the start of many a fake office file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 def count(table) -> int:
     return table.count().run_sync()
 
@@ -126,3 +161,99 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# The access matrix's world: one of everything a route can point at, all belonging to unit A ------------
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _snapshot_tables() -> list:
+    """Every table, parents before children; not the audit log, which the database keeps append-only."""
+    from piccolo.conf.apps import Finder
+    from piccolo.table import sort_table_classes
+
+    return [t for t in sort_table_classes(Finder().get_table_classes()) if t is not AuditEvent]
+
+
+def table_snapshot() -> dict[str, list[dict]]:
+    """Every row of every table. The same before and after a request means the request changed nothing
+    (a bearer token's last use aside: it is stamped even when the request is then refused)."""
+    async def read():
+        async with User._meta.db.transaction():  # one connection for every table, not one each
+            return {t._meta.tablename: await t.select().order_by(t._meta.primary_key) for t in _snapshot_tables()}
+
+    rows = asyncio.run(read())
+    for token in rows[ApiToken._meta.tablename]:
+        token["last_used_at"] = None
+    return rows
+
+
+def restore_tables(snapshot: dict[str, list[dict]], now: dict[str, list[dict]] | None = None) -> None:
+    """Put every table back as the snapshot has it, in one transaction: rows added since are deleted
+    (children first), changed rows are set back, missing rows are inserted with their ids (parents first).
+    `now` is a snapshot just taken, if the caller has one."""
+    tables = _snapshot_tables()
+    now = now or table_snapshot()
+
+    async def write():
+        async with User._meta.db.transaction():
+            for t in reversed(tables):
+                pk, kept = t._meta.primary_key, {r["id"] for r in snapshot[t._meta.tablename]}
+                gone = [r["id"] for r in now[t._meta.tablename] if r["id"] not in kept]
+                if gone:
+                    await t.delete().where(pk.is_in(gone))
+            for t in tables:
+                pk, current = t._meta.primary_key, {r["id"]: r for r in now[t._meta.tablename]}
+                missing = [t(**row) for row in snapshot[t._meta.tablename] if row["id"] not in current]
+                if missing:
+                    await t.insert(*missing)
+                for row in snapshot[t._meta.tablename]:
+                    if row["id"] in current and current[row["id"]] != row:
+                        await t.update({k: v for k, v in row.items() if k != "id"}).where(pk == row["id"])
+
+    asyncio.run(write())
+
+
+def build_world() -> SimpleNamespace:
+    """Empty tables, the named actors, and unit A's plan (this year) with a field, a task, an evidence file,
+    a scoring rule and a manual score with its file, an outbox email with its .eml file, a calendar day;
+    a session and an API token for each actor."""
+    import io
+
+    from app import clock
+    from app.auth import start_session
+    from app.settings import get_settings
+    from app.tokens import create_token
+    from reminders.mail import FileTransport
+    from reminders.queries import outbox_email
+    from scoring.actions import create_rule, enter_score, store_evidence
+    from scoring.examples import EXAMPLES
+    from scoring.rules import dump_rule, parse_rule
+    from tasks.evidence import Upload, add_evidence
+
+    empty_all_tables()
+    w = make_actors()
+    w.year, w.password = clock.today().year, PASSWORD
+    w.plan = make_plan(w.unit_a, w.year, {"Cải cách thể chế": [
+        TaskSpec("Rà soát văn bản", dt.date(w.year, 12, 31), "in_progress")]}, title=f"Kế hoạch CCHC năm {w.year}")
+    w.field = Field.objects().where(Field.plan == w.plan.id).first().run_sync()
+    w.task = Task.objects().where(Task.field == w.field.id).first().run_sync()
+    [w.evidence] = run(add_evidence(w.task.id, [Upload("bao-cao.pdf", io.BytesIO(PDF))], {}, w.focal_a, NOW))
+    w.rule = run(create_rule(w.year, "", dump_rule(parse_rule(EXAMPLES["stepped"](w.year))), w.secretariat, NOW,
+                             "Ví dụ 1"))
+    stored = run(store_evidence(Upload("bien-ban.pdf", io.BytesIO(PDF))))
+    w.score = run(enter_score(w.unit_a.id, w.year, "1.3", Decimal("1"), "Đủ báo cáo", stored, None,
+                              w.secretariat, NOW))
+    w.email = OutboxEmail(recipient=w.focal_a.id, to_address=w.focal_a.email, day=NOW.date(), subject="Nhắc hạn",
+                          text="Nội dung", html="<p>Nội dung</p>", status="failed", not_before=NOW)
+    w.email.save().run_sync()
+    run(FileTransport(get_settings().outbox_dir).send(run(outbox_email(w.email.id))))
+    w.day = CalendarDay(day=dt.date(w.year + 1, 1, 2), kind="holiday", name="Nghỉ bù", created_by=w.secretariat.id)
+    w.day.save().run_sync()
+    # Signed in once, before the snapshot, so that restoring the tables keeps every role signed in.
+    now = dt.datetime.now(dt.timezone.utc)
+    roles = ("admin", "secretariat", "steering", "head_a", "focal_a", "focal_b")
+    w.sessions = {r: run(start_session(getattr(w, r), now)) for r in roles}
+    w.tokens = {r: run(create_token(getattr(w, r), "matrix", NOW)) for r in roles}
+    return w

@@ -41,6 +41,21 @@ async def _pg(sql: str) -> None:
         await conn.close()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `only_db("sqlite")` or `only_db("postgres")` run in that database's pass only.
+
+    They are left out (deselected, not skipped) in the other pass: what they test does not depend on the
+    database kind (a file's content, a private PostgreSQL of their own), and the suite runs twice.
+    """
+    kept, left_out = [], []
+    for item in items:
+        marker = item.get_closest_marker("only_db")
+        (left_out if marker and marker.args[0] != DB_KIND else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 def pytest_report_header(config):
     return f"parplan test database: {DB_KIND} ({os.environ['DATABASE_URL']})"
 

@@ -2,14 +2,19 @@
 
 State lives in the database (reminders/): every job here may run twice, on two workers at once, and only
 returns counts. The sweep's time lives in the database policy, so the cron only ticks every minute and
-`tick` decides. Run with `parplan worker` (or `arq workers.main.WorkerSettings`).
+`tick` decides. Run with `parplan worker`, which outlives Redis going away (`arq workers.main.WorkerSettings`
+also works, but stops at the first Redis error).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
+import signal
 import socket
 from dataclasses import asdict
 from typing import Any
@@ -17,9 +22,12 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 from arq.cron import CronJob
+from arq.worker import Worker
+from redis.exceptions import RedisError
 
 import app  # noqa: F401  (sets PICCOLO_CONF before any table is touched)
 from app import clock
+from app.i18n import _
 from app.settings import get_settings
 from reminders.delivery import deliver_due
 from reminders.sweep import sweep, tick
@@ -84,20 +92,29 @@ def cron_jobs(queue: str, burst: bool = False) -> list[CronJob]:
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    # PostgreSQL: one pool on the worker's own loop (PARPLAN_DB_POOL=false keeps a connection per query).
-    settings = get_settings()
-    if settings.is_postgres and settings.db_pool:
-        from piccolo.engine import engine_finder
-
-        await engine_finder().start_connection_pool()
-        ctx["pool"] = True
+    ctx["pool"] = await open_db_pool()
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     if ctx.get("pool"):
-        from piccolo.engine import engine_finder
+        await close_db_pool()
 
-        await engine_finder().close_connection_pool()
+
+async def open_db_pool() -> bool:
+    """PostgreSQL: one pool on the worker's own loop (PARPLAN_DB_POOL=false keeps a connection per query)."""
+    settings = get_settings()
+    if not (settings.is_postgres and settings.db_pool):
+        return False
+    from piccolo.engine import engine_finder
+
+    await engine_finder().start_connection_pool()
+    return True
+
+
+async def close_db_pool() -> None:
+    from piccolo.engine import engine_finder
+
+    await engine_finder().close_connection_pool()
 
 
 def worker_settings(queue: str | None = None, burst: bool = False) -> dict[str, Any]:
@@ -106,6 +123,65 @@ def worker_settings(queue: str | None = None, burst: bool = False) -> dict[str, 
     return {"functions": [sweep_job, deliver_job], "cron_jobs": cron_jobs(queue, burst), "queue_name": queue,
             "redis_settings": RedisSettings.from_dsn(get_settings().redis_url), "burst": burst,
             "on_startup": startup, "on_shutdown": shutdown, "timezone": clock.TZ, "job_timeout": JOB_TIMEOUT}
+
+
+# `parplan worker`: arq's worker again and again ------------------------------------------------------------
+# arq's own worker stops at the first Redis error. Nothing is lost while Redis is away (state lives in the
+# database): a fresh worker's cron jobs run at startup, and the tick sweeps the working days it missed.
+
+RECONNECT_FIRST, RECONNECT_MAX = 1.0, 30.0  # seconds between two attempts to reach Redis
+log = logging.getLogger("arq.parplan")  # under arq's logger, so `parplan worker` prints it with arq's lines
+
+
+async def run_forever(queue: str | None = None) -> None:
+    """Run the worker until SIGTERM or SIGINT, starting it again with backoff whenever Redis goes away."""
+    pooled = await open_db_pool()
+    loop, me = asyncio.get_running_loop(), asyncio.current_task()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, me.cancel)
+    try:
+        await _reconnecting(queue)
+    except asyncio.CancelledError:
+        pass  # stopped by a signal: a normal end
+    finally:
+        if pooled:
+            await close_db_pool()
+
+
+async def _reconnecting(queue: str | None) -> None:
+    delay = RECONNECT_FIRST
+    while True:
+        # Fresh settings each time: arq keeps each cron job's next run on the object.
+        settings = {**worker_settings(queue), "on_startup": None, "on_shutdown": None}
+        redis_settings = settings["redis_settings"]
+        redis_settings.conn_retries = 0  # the backoff is ours, and it never gives up
+        worker = Worker(**settings, handle_signals=False)
+        try:
+            await worker.main()
+        except (RedisError, OSError) as exc:
+            if "redis" in worker.ctx:  # it was connected: Redis went away just now
+                delay = RECONNECT_FIRST
+            log.warning(_("Redis is not answering at %(where)s (%(error)s); trying again in %(seconds)s s.",
+                          where=f"{redis_settings.host}:{redis_settings.port}", error=str(exc) or type(exc).__name__,
+                          seconds=round(delay)))
+        finally:
+            await _close(worker)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, RECONNECT_MAX)
+
+
+async def _close(worker: Worker) -> None:
+    """A worker whose Redis went away, or that is stopping: running jobs end first (a cancelled one, at
+    shutdown, runs again later: jobs are idempotent), then its Redis connections close."""
+    if asyncio.current_task().cancelling():
+        for task in worker.tasks.values():
+            task.cancel()
+    await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+    redis = worker.ctx.get("redis")
+    if redis is not None:
+        with contextlib.suppress(RedisError, OSError):
+            await redis.delete(worker.health_check_key)
+        await redis.close(close_connection_pool=True)
 
 
 # For `arq workers.main.WorkerSettings`. Evaluated at import: set REDIS_URL and DATABASE_URL before.

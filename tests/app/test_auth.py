@@ -60,6 +60,7 @@ def test_a_form_posted_without_the_csrf_token_is_refused(client, actors):
     client.get("/login")
     response = client.post("/login", data={"email": actors.focal_a.email, "password": PASSWORD})
     assert response.status_code == 403
+    assert "Biểu mẫu đã hết hạn hoặc được gửi từ trang khác" in response.text  # in Vietnamese, not Litestar's words
     assert count(Session) == 0
 
 

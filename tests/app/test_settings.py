@@ -40,3 +40,14 @@ def test_a_mistyped_parplan_variable_is_an_error(monkeypatch, tmp_path):
     monkeypatch.setenv("PARPLAN_SECRETKEY", "x" * 40)
     with pytest.raises(SettingsError, match="PARPLAN_SECRETKEY"):
         load()
+
+
+def test_cookies_are_secure_by_default_when_parplan_is_served_at_an_https_address(monkeypatch, tmp_path):
+    monkeypatch.setenv("PARPLAN_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("PARPLAN_SECURE_COOKIES", raising=False)
+    monkeypatch.setenv("PARPLAN_BASE_URL", "http://127.0.0.1:8000")
+    assert load().secure_cookies is False
+    monkeypatch.setenv("PARPLAN_BASE_URL", "https://cchc.daknong.gov.vn")
+    assert load().secure_cookies is True
+    monkeypatch.setenv("PARPLAN_SECURE_COOKIES", "false")  # said plainly, it wins
+    assert load().secure_cookies is False

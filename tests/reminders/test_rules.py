@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from reminders.rules import Calendar, Due, Policy, due_reminders, horizon, parse_days
+from reminders.rules import Calendar, Due, Policy, days_to_sweep, due_reminders, horizon, parse_days
 
 D = dt.date
 CAL = Calendar(range(2024, 2027))
@@ -93,3 +93,30 @@ def test_a_task_overdue_since_before_the_calendar_is_simply_very_overdue():
     assert late == cal.between(D(2022, 12, 31), D(2025, 6, 30)) and late > 500
     assert [d.kind for d in due_reminders("in_progress", D(2021, 12, 30), D(2025, 6, 30), POLICY, cal)] in (
         [], ["overdue", "head", "secretariat"])
+
+
+def test_a_day_swept_on_time_leaves_only_today_once_its_time_has_come():
+    friday, monday = D(2025, 6, 27), D(2025, 6, 30)
+    assert days_to_sweep(friday, monday, True, CAL) == [monday]
+    assert days_to_sweep(friday, monday, False, CAL) == []
+    assert days_to_sweep(monday, monday, True, CAL) == []
+
+
+def test_working_days_missed_while_no_worker_ran_are_owed_in_order_skipping_days_off():
+    # Swept last on Friday 25/04/2025; back on Tuesday 06/05 before the sweep's time: the decreed Saturday 26/04
+    # and 28–29/04 are owed, not the 30/4–1/5 holidays, the bridge day or the weekend, and not today yet.
+    owed = days_to_sweep(D(2025, 4, 25), D(2025, 5, 6), False, CAL)
+    assert owed == [D(2025, 4, 26), D(2025, 4, 28), D(2025, 4, 29), D(2025, 5, 5)]
+    assert days_to_sweep(D(2025, 4, 25), D(2025, 5, 6), True, CAL) == owed + [D(2025, 5, 6)]
+
+
+def test_a_long_outage_owes_only_the_last_ten_working_days():
+    owed = days_to_sweep(D(2025, 6, 2), D(2025, 7, 31), True, CAL)
+    assert len(owed) == 10 and owed[-1] == D(2025, 7, 31) and owed[0] == D(2025, 7, 18)
+    assert days_to_sweep(D(2025, 6, 2), D(2025, 7, 31), True, CAL, limit=3) == owed[-3:]
+
+
+def test_with_no_sweep_ever_only_today_is_owed_and_only_on_a_working_day_after_its_time():
+    assert days_to_sweep(None, D(2025, 6, 30), True, CAL) == [D(2025, 6, 30)]
+    assert days_to_sweep(None, D(2025, 6, 30), False, CAL) == []
+    assert days_to_sweep(None, D(2025, 6, 28), True, CAL) == []  # a Saturday

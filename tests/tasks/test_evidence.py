@@ -3,7 +3,6 @@
 import datetime as dt
 import hashlib
 import io
-import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -15,7 +14,7 @@ from tasks import evidence
 from tasks.evidence import EvidenceError, Upload, add_evidence, clean_name, live_evidence_count, sniff
 from tasks.evidence_routes import MAX_BODY
 from tasks.tables import Evidence, Task, TaskEvent
-from tests.builders import NOW, TaskSpec, count, make_plan, run
+from tests.builders import NOW, TaskSpec, count, make_plan, run, zipped
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
@@ -23,14 +22,6 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(20)
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(56)
 MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(54) + b"This program cannot be run in DOS mode."
-
-
-def zipped(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in entries.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 DOCX = zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})

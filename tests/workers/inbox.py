@@ -1,13 +1,17 @@
-"""A real SMTP server (aiosmtpd) on a free loopback port, and the Redis queue each worker test uses alone."""
+"""A real SMTP server (aiosmtpd) on a free loopback port, the Redis queue each worker test uses alone, and a
+private redis-server a test may stop and start."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
 import threading
 import time
 import uuid
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
@@ -20,6 +24,9 @@ class Inbox:
 
     def __init__(self, delay: float = 0.0):
         self.delay = delay
+        # With `hold_after` = n, every message after the n-th is held until the client hangs up (or the test sets
+        # it back to None): a worker can then be killed mid-send at a known point, whatever the machine's load.
+        self.hold_after: int | None = None
         self.messages: list[Message] = []
         self.in_flight = 0
         self.last_done = 0.0
@@ -33,6 +40,8 @@ class Inbox:
             self.in_flight += 1
         try:
             await asyncio.sleep(self.delay)
+            while self.hold_after is not None and len(self.messages) >= self.hold_after:
+                await asyncio.sleep(0.05)  # cancelled when the client drops the connection
             with self._lock:
                 self.messages.append(message_from_bytes(envelope.content))
                 self.last_done = time.monotonic()
@@ -64,3 +73,57 @@ async def drop_queue(redis, queue: str) -> None:
     ids = [i.decode() for i in await redis.zrange(queue, 0, -1)]
     keys = [f"arq:{kind}:{i}" for i in ids for kind in ("job", "in-progress", "retry", "result")]
     await redis.delete(queue, f"{queue}:health-check", *keys)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free loopback port, nothing saved: stopped and started again at
+    will, on the same port, while the shared Redis other test runs use is left alone."""
+
+    def __init__(self, log: Path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        server = shutil.which("redis-server")
+        assert server, "redis-server is required for these tests"
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen([server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                          "--appendonly", "no"], stdout=out, stderr=subprocess.STDOUT)
+        wait_until(self.answers, 10, f"redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def answers(self) -> bool:
+        from redis.asyncio import Redis
+        from redis.exceptions import RedisError
+
+        async def ping() -> bool:
+            client = Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
+            try:
+                return bool(await client.ping())
+            except (RedisError, OSError):
+                return False
+            finally:
+                await client.aclose()
+
+        return asyncio.run(ping())
+
+    def __enter__(self) -> PrivateRedis:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def wait_until(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
