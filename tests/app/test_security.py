@@ -191,6 +191,7 @@ def test_only_the_admin_reads_the_audit_log_and_it_can_be_filtered(web, actors):
     web.login(actors.admin)
     page = web.get("/admin/audit")
     assert page.status_code == 200 and "Đăng nhập bị từ chối" in page.text and actors.focal_a.email in page.text
+    assert ">Từ<" in page.text and ">Đến<" in page.text  # the date filter, not the email's "Gửi tới"
     only_logins = web.get("/admin/audit?action=login").text
     assert 'data-action="login"' in only_logins and 'data-action="login_failed"' not in only_logins
     assert web.get("/admin/audit?day_from=31/02/2026").status_code == 400
