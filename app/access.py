@@ -74,10 +74,13 @@ async def field_for_user(request: Request, field_id: int, write: bool = False) -
     return field
 
 
+# Built once: Piccolo spends about a millisecond assembling a chain of joins, on every request that checks a task.
+_TASK_SCOPE = (Task.field.plan.unit.as_alias("unit_id"), Task.field.plan.status.as_alias("status"))
+
+
 async def task_for_user(request: Request, task_id: int, write: bool = False) -> Task:
     user = require_user(request)
-    row = await Task.select(Task.field.plan.unit.as_alias("unit_id"), Task.field.plan.status.as_alias("status")
-                            ).where(Task.id == task_id).first()
+    row = await Task.select(*_TASK_SCOPE).where(Task.id == task_id).first()
     if row is None:
         raise NotFoundException(_("Not found."))
     _check(user, row["unit_id"], write, row["status"] == "issued")

@@ -1,9 +1,12 @@
-"""Transactions that both databases run the same way when several app processes write at once."""
+"""Transactions that both databases run the same way when several app processes write at once, and reads
+that run side by side."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
 
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -38,3 +41,12 @@ async def serialized(key: str) -> AsyncIterator[None]:
             # Any table's raw() runs inside the current transaction; the lock ends with it.
             await Unit.raw("SELECT pg_advisory_xact_lock(hashtext({}))", key)
         yield
+
+
+async def concurrently(*reads: Awaitable[Any]) -> list[Any]:
+    """Independent reads at once, each on a connection of its own (PostgreSQL's pool; SQLite opens one per
+    query): a page that needs four aggregates waits for the slowest, not for their sum. Inside a transaction,
+    whose single connection runs one statement at a time, they run one after another."""
+    if engine_finder().transaction_exists():
+        return [await read for read in reads]
+    return list(await asyncio.gather(*reads))

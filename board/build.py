@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from app.db import concurrently
 from app.i18n import N_, format_percent
 from board.queries import Filter, state_counts, units_of_year
 from plans.rules import fold
@@ -77,6 +78,36 @@ class Board:
         return sum_counts(r.counts for r in self.rows)
 
 
+PAGE_SIZE = 250  # rows rendered at once: a province fits on one page; a nation's 6 000 units take 24
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the board's rows, block by block; ranks and totals stay those of the whole board."""
+
+    number: int
+    pages: int
+    first: int  # 1-based position of the page's first row among all rows
+    last: int
+    total: int
+    blocks: list[tuple[Block, list[Row]]]
+
+
+def page_of(board: Board, number: int, size: int = PAGE_SIZE) -> Page:
+    """The rows of page `number` (1-based, clamped to the pages there are), with the blocks they belong to."""
+    total = sum(len(b.rows) for b in board.blocks)
+    pages = max(1, -(-total // size))
+    number = min(max(1, number), pages)
+    start, end = (number - 1) * size, min(number * size, total)
+    shown, offset = [], 0
+    for block in board.blocks:
+        rows = block.rows[max(0, start - offset):max(0, end - offset)]
+        if rows:
+            shown.append((block, rows))
+        offset += len(block.rows)
+    return Page(number, pages, start + 1 if total else 0, end, total, shown)
+
+
 def sum_counts(items) -> Counts:
     names = ("total", "done_on_time", "done_late", "in_progress", "not_started", "overdue", "cancelled")
     sums = dict.fromkeys(names, 0)
@@ -105,12 +136,12 @@ def _sort_key(sort: str):
 
 
 async def build_board(flt: Filter, sort: str = "rank") -> Board:
-    """Five queries whatever the size: units and plans, counts (twice when filtered), rules, entered points."""
-    units = await units_of_year(flt)
-    shown = await state_counts(flt, "plan", narrowed=True)
-    whole = await state_counts(flt, "plan", narrowed=False) if flt.narrowed else shown
-    rules = await rules_for_year(flt.year)
-    manual = await manual_scores(flt.year)
+    """Five queries whatever the size, run side by side: units and plans, counts (twice when filtered), rules,
+    entered points."""
+    units, shown, rules, manual, *whole = await concurrently(
+        units_of_year(flt), state_counts(flt, "plan", narrowed=True), rules_for_year(flt.year),
+        manual_scores(flt.year), *([state_counts(flt, "plan", narrowed=False)] if flt.narrowed else []))
+    whole = whole[0] if whole else shown
     blocks: dict[str, Block] = {}
     for u in units:
         block = blocks.get(u["block"])

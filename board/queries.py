@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from app.db import concurrently
 from plans.rules import fold
 from plans.tables import Field, Plan
 from scoring.rules import Counts
@@ -35,19 +36,23 @@ class Filter:
 
 # A task is judged against the deadline in force on the day that matters: its completion day when it was done
 # by the cut-off (done late stays late even if the deadline is extended afterwards), else the cut-off. That
-# deadline is the old one of the first change made after that day, if any; deadline changes are rare, and the
-# subquery is an index probe on task_deadline(task). A task added by amendment after the cut-off is left out.
+# deadline is the old one of the first change made after that day, if any. Deadline changes are rare: the
+# subquery, an index probe on task_deadline(task), runs only for the tasks that have one (the outer query
+# repeats `due` in three sums, and the database may inline it three times). A task added by amendment after the
+# cut-off is left out.
 _JUDGED_ON = "CASE WHEN t.status = 'done' AND t.completed_on <= {{}} THEN t.completed_on ELSE {{}} END"
 _TASKS = """
 SELECT {key} AS key, t.status, t.completed_on,
-  COALESCE((SELECT d.old_due FROM task_deadline d WHERE d.task = t.id AND d.changed_on > """ + _JUDGED_ON + """
-            ORDER BY d.id LIMIT 1), t.due_date) AS due,
+  CASE WHEN moved.task IS NULL THEN t.due_date ELSE
+    COALESCE((SELECT d.old_due FROM task_deadline d WHERE d.task = t.id AND d.changed_on > """ + _JUDGED_ON + """
+              ORDER BY d.id LIMIT 1), t.due_date) END AS due,
   CASE WHEN t.status = 'cancelled' AND (t.cancelled_on IS NULL OR t.cancelled_on <= {{}}) THEN 1 ELSE 0 END AS gone,
   CASE WHEN t.status = 'done' AND t.completed_on <= {{}} THEN 1 ELSE 0 END AS done
 FROM task t
 JOIN field f ON f.id = t.field
 JOIN "plan" p ON p.id = f."plan"
 JOIN unit u ON u.id = p.unit
+LEFT JOIN (SELECT DISTINCT task FROM task_deadline) moved ON moved.task = t.id
 WHERE p.year = {{}} AND (t.added_on IS NULL OR t.added_on <= {{}}){where}
 """
 
@@ -134,16 +139,17 @@ async def blocks() -> list[str]:
 async def monthly(flt: Filter) -> dict[str, dict[dt.date, int]]:
     """Per day: tasks completed, cancelled and falling due — the month-by-month chart sums them."""
     where, args = await _where(flt, True)
-    out: dict[str, dict[dt.date, int]] = {}
+    names, queries = [], []
     for name, column, extra in (("done", "t.completed_on", " AND t.status = 'done'"),
                                 ("cancelled", "t.cancelled_on", " AND t.status = 'cancelled'"),
                                 ("due", "t.due_date", "")):
         sql = (f'SELECT {column} AS day, COUNT(*) AS n FROM task t JOIN field f ON f.id = t.field '
                f'JOIN "plan" p ON p.id = f."plan" JOIN unit u ON u.id = p.unit '
                f'WHERE p.year = {{}}{where}{extra} AND {column} IS NOT NULL GROUP BY {column}')
-        rows = await Task.raw(sql, flt.year, *args)
-        out[name] = {_as_date(r["day"]): int(r["n"]) for r in rows}
-    return out
+        names.append(name)
+        queries.append(Task.raw(sql, flt.year, *args).run())
+    results = await concurrently(*queries)
+    return {name: {_as_date(r["day"]): int(r["n"]) for r in rows} for name, rows in zip(names, results)}
 
 
 def _as_date(value: Any) -> dt.date:

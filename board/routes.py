@@ -17,10 +17,11 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
 from app import access, clock
+from app.db import concurrently
 from app.i18n import _, format_number, format_percent
 from app.tables import Unit
 from board import charts
-from board.build import SORT_LABELS, SORTS, Board, Row, build_board
+from board.build import SORT_LABELS, SORTS, Board, Row, build_board, page_of
 from board.params import board_filter, board_sort
 from board.queries import (Filter, blocks, deadlines_at, field_names, judged_on, monthly, state_counts,
                            unit_tasks)
@@ -100,34 +101,34 @@ def _component_label(number: int | None) -> str:
     return f"{number}. {_(COMPONENTS[number])}" if number in COMPONENTS else _("Other")
 
 
-async def chart_context(board: Board) -> dict[str, Any]:
+def chart_context(board: Board, by_component: dict[Any, Counts], per_day: dict[str, dict[dt.date, int]]
+                  ) -> dict[str, Any]:
     flt, totals = board.filter, board.totals
     bars = charts.ratio_bars([charts.UnitBar(r.unit["name"], *r.ratio,
                                              r.score.grade.colour if r.score and r.score.grade else "none")
                               for r in board.rows])
-    by_component = await state_counts(flt, by="component")
     keys = sorted(by_component, key=lambda k: (k is None, k or 0))
     stacks = charts.status_stacks([(_component_label(k), by_component[k]) for k in keys])
-    per_day = await monthly(flt)
     dated = sum(n for d, n in per_day["cancelled"].items() if d <= flt.as_of)
     points = charts.month_points(flt.year, flt.as_of, per_day, totals.total, max(0, totals.cancelled - dated))
     return {"bars": bars, "stacks": stacks, "line": charts.month_chart(flt.year, points)}
 
 
 async def _choices(flt: Filter) -> dict[str, Any]:
-    years = await plan_years(None)
-    names = await field_names(flt.year)
-    return {"years": sorted({*years, flt.year}, reverse=True), "blocks": await blocks(),
+    years, names, all_blocks = await concurrently(plan_years(None), field_names(flt.year), blocks())
+    return {"years": sorted({*years, flt.year}, reverse=True), "blocks": all_blocks,
             "fields": [(key, options[0]) for key, options in names.items()],
             "components": {n: label for n, label in COMPONENTS.items() if n <= 7},
             "sorts": {k: SORT_LABELS[k] for k in SORTS}, "field_key": fold(flt.field)}
 
 
-async def board_context(flt: Filter, sort: str) -> dict[str, Any]:
-    board = await build_board(flt, sort)
-    return {"board": board, "flt": flt, "sort": sort, "query": query_of(flt),
+async def board_context(flt: Filter, sort: str, page: int = 1) -> dict[str, Any]:
+    # The board, the charts' two aggregates and the filter's choices do not depend on each other.
+    board, by_component, per_day, choices = await concurrently(
+        build_board(flt, sort), state_counts(flt, by="component"), monthly(flt), _choices(flt))
+    return {"board": board, "page": page_of(board, page), "flt": flt, "sort": sort, "query": query_of(flt),
             "ratio_cell": ratio_cell, "points_cell": points_cell, "total_title": total_title,
-            "charts": await chart_context(board), **await _choices(flt)}
+            "charts": chart_context(board, by_component, per_day), **choices}
 
 
 async def _unit(unit_id: int) -> dict[str, Any]:
@@ -156,12 +157,14 @@ async def task_rows(flt: Filter, unit_id: int, state: str) -> list[dict[str, Any
 @get("/board")
 async def board_page(request: Request, year: FromQuery[int | None] = None, as_of: FromQuery[dt.date | None] = None,
                      block: FromQuery[str] = "", field: FromQuery[str] = "", component: FromQuery[str] = "",
-                     sort: FromQuery[str] = "rank", as_of_year: FromQuery[int | None] = None) -> Template:
+                     sort: FromQuery[str] = "rank", as_of_year: FromQuery[int | None] = None,
+                     page: FromQuery[int] = 1) -> Template:
     access.require_board_reader(request)
     if as_of_year is not None and year != as_of_year:
         as_of = None  # the form's date belonged to the year shown before: another year starts at its own default
     flt = _filter(year, as_of, block, field, component)
-    return _shape(request, "board/index.html", "board/_board.html", await board_context(flt, board_sort(sort)))
+    context = await board_context(flt, board_sort(sort), page)
+    return _shape(request, "board/index.html", "board/_board.html", context)
 
 
 @get("/board/units/{unit_id:int}/tasks")

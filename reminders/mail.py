@@ -2,26 +2,33 @@
 
 `compose_digest` renders the day's digest for one person in their language (the sweep stores the result);
 `build_message` turns a stored row into the MIME message; a transport sends it and says, by raising
-`Transient` or `Permanent`, whether delivery should try again later.
+`Transient` or `Permanent`, whether delivery should try again later, and is closed when a delivery is done.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email
+import email.policy
 import email.utils
 import os
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
+from email.charset import QP, Charset
+from email.header import Header
 from email.message import EmailMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
-from jinja2 import Environment
+from aiosmtplib.email import parse_address
+from jinja2 import Template
 
 from app import clock
 from app.i18n import _, format_date, get_locale, ngettext, set_locale
@@ -31,6 +38,7 @@ from app.templating import make_environment
 ESCALATIONS = ("head", "secretariat")
 LATE = ("overdue",) + ESCALATIONS
 SMTP_TIMEOUT = 30  # seconds; a hung server must not hold the worker (and the claim) for long
+QUIT_TIMEOUT = 5  # seconds to say goodbye when a delivery is done
 
 
 class Transient(Exception):
@@ -43,6 +51,8 @@ class Permanent(Exception):
 
 class Transport(Protocol):
     async def send(self, email: dict[str, Any]) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 # --- composing -----------------------------------------------------------------------------------------------
@@ -101,8 +111,10 @@ def _subject(day: dt.date, items: list[dict[str, Any]]) -> str:
 
 
 @cache
-def _environment() -> Environment:
-    return make_environment()
+def _templates() -> tuple[Template, Template]:
+    """The digest's two templates, loaded once: looking them up checked the files on disk for every email."""
+    env = make_environment()
+    return env.get_template("reminders/digest.txt"), env.get_template("reminders/digest.html")
 
 
 def compose_digest(user: dict[str, Any], day: dt.date, items: list[dict[str, Any]]) -> tuple[str, str, str]:
@@ -114,9 +126,8 @@ def compose_digest(user: dict[str, Any], day: dt.date, items: list[dict[str, Any
                    "intro": ngettext("%(num)s task needs your attention today.",
                                      "%(num)s tasks need your attention today.", len(items)),
                    "sections": _sections(items, base_url), "profile_url": f"{base_url}/profile"}
-        env = _environment()
-        return (_subject(day, items), env.get_template("reminders/digest.txt").render(context),
-                env.get_template("reminders/digest.html").render(context))
+        text, html = _templates()
+        return _subject(day, items), text.render(context), html.render(context)
     finally:
         token.var.reset(token)
 
@@ -132,19 +143,54 @@ def message_id(row: dict[str, Any]) -> str:
     return f"<parplan-{row['id']}-{row['day']}@{_domain(get_settings().mail_from)}>"
 
 
-def build_message(row: dict[str, Any]) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = get_settings().mail_from
+# Quoted-printable keeps the message 7-bit clean: any relay takes it, 8BITMIME or not.
+UTF8_QP = Charset("utf-8")
+UTF8_QP.header_encoding = UTF8_QP.body_encoding = QP
+# Quoted-printable writes "=" as "=3D", so "=_" never occurs in a part: a fixed boundary cannot collide (and
+# the email package need not search every message for one of its random boundaries).
+BOUNDARY = "=_parplan_alternative"
+
+
+@lru_cache(maxsize=4)
+def _from_header(mail_from: str) -> str:
+    """The sender as the modern email API writes it (a display name outside ASCII encoded, RFC 2047), once."""
+    header = email.policy.default.header_store_parse("From", mail_from)[1]
+    return header.fold(policy=email.policy.default.clone(max_line_length=None)).removeprefix("From: ").rstrip()
+
+
+def message_bytes(row: dict[str, Any]) -> bytes:
+    """The message as it goes on the wire. An address outside ASCII (sent with SMTPUTF8) is written in UTF-8 in
+    its header: an RFC 2047 encoded word may not stand for an address, and the classic classes would write one."""
+    if row["to_address"].isascii():
+        return build_message(row).as_bytes()
+    return _utf8_message(build_message(row)).as_bytes(policy=email.policy.SMTPUTF8)
+
+
+def _utf8_message(classic: MIMEMultipart) -> EmailMessage:
+    """The same message through the modern API, whose SMTPUTF8 policy writes headers in UTF-8."""
+    modern = email.message_from_bytes(classic.as_bytes(), policy=email.policy.SMTPUTF8)
+    del modern["To"]
+    modern["To"] = classic["To"]
+    return modern
+
+
+def build_message(row: dict[str, Any]) -> MIMEMultipart:
+    """The MIME message of a stored row. Built with the classic (compat32) email classes: the modern API parsed
+    and refolded every header, three times the cost of composing the digest itself."""
+    mail_from = get_settings().mail_from
+    if any(c in value for value in (mail_from, row["to_address"], row["subject"]) for c in "\r\n"):
+        raise ValueError("a header may not contain a line break")  # the modern API refused these too
+    msg = MIMEMultipart("alternative", boundary=BOUNDARY)
+    msg["From"] = _from_header(mail_from)
     msg["To"] = row["to_address"]
-    msg["Subject"] = row["subject"]
+    msg["Subject"] = Header(row["subject"], UTF8_QP)
     msg["Date"] = email.utils.format_datetime(clock.now())
     msg["Message-ID"] = row.get("message_id") or message_id(row)
     msg["Content-Language"] = row.get("language") or "vi"
     # Out-of-office replies must not answer a robot (RFC 3834).
     msg["Auto-Submitted"] = "auto-generated"
-    # Quoted-printable keeps the message 7-bit clean: any relay takes it, 8BITMIME or not.
-    msg.set_content(row["text"], charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(row["html"], subtype="html", charset="utf-8", cte="quoted-printable")
+    msg.attach(MIMEText(row["text"], "plain", UTF8_QP))
+    msg.attach(MIMEText(row["html"], "html", UTF8_QP))
     return msg
 
 
@@ -161,7 +207,7 @@ class FileTransport:
 
     async def send(self, email_row: dict[str, Any]) -> None:
         try:
-            data = build_message(email_row).as_bytes()
+            data = message_bytes(email_row)
         except ValueError as exc:  # e.g. a line break in the address: no retry will mend it
             raise Permanent(f"cannot build the message: {exc}") from exc
         try:
@@ -180,6 +226,9 @@ class FileTransport:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    async def close(self) -> None:
+        """Nothing to hang up: each email is its own file."""
 
 
 @dataclass(frozen=True)
@@ -226,21 +275,109 @@ def classify(exc: Exception) -> Exception:
     return Transient(f"{type(exc).__name__}: {exc}")
 
 
+def _mailbox(address: str) -> str:
+    """A recipient's address as the envelope takes it; ValueError unless it is a plain address (parsing is
+    lenient: "not an address" would become "not")."""
+    if "@" not in address or parse_address(address) != address:
+        raise ValueError(f"{address!r} is not an email address")
+    return address
+
+
+def _hung_up(exc: BaseException) -> bool:
+    """The server closed the connection (or said it is closing it: 421), rather than answering about the email."""
+    return isinstance(exc, ConnectionError) or getattr(exc, "code", None) == 421
+
+
+class _HungUp(Exception):
+    """A connection kept from an earlier email had been closed by the server (idle too long, too many messages)
+    before this email's first command reached it."""
+
+
 class SmtpTransport:
+    """Sends over one SMTP connection, kept open from one email to the next until `close()`: a session per
+    email cost more than the rest of sending it. One email at a time, whichever task calls."""
+
     def __init__(self, url: str, timeout: float = SMTP_TIMEOUT):
         self.server = parse_smtp_url(url)
         self.timeout = timeout
+        self.connections = 0  # opened so far
+        self._smtp: aiosmtplib.SMTP | None = None
+        self._lock = asyncio.Lock()
 
     async def send(self, email_row: dict[str, Any]) -> None:
-        s = self.server
         try:
-            await aiosmtplib.send(build_message(email_row), hostname=s.hostname, port=s.port, username=s.username,
-                                  password=s.password, use_tls=s.use_tls, start_tls=s.start_tls,
-                                  timeout=self.timeout)
-        except ValueError as exc:  # aiosmtplib's word for an address no server will take: no retry mends it
+            data = message_bytes(email_row)
+            sender, recipient = parse_address(get_settings().mail_from), _mailbox(email_row["to_address"])
+        except ValueError as exc:  # e.g. an address no server will take: no retry mends it
             raise Permanent(f"unusable message or address: {exc}") from exc
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-            raise classify(exc) from exc
+        async with self._lock:
+            try:
+                await self._send(sender, recipient, data)
+            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+                raise classify(exc) from exc
+
+    async def _send(self, sender: str, recipient: str, data: bytes) -> None:
+        if self._smtp is not None and self._smtp.is_connected:
+            try:
+                return await self._transaction(self._smtp, sender, recipient, data, reused=True)
+            except _HungUp:
+                pass  # the server has nothing of this email: one new connection may try it (and fail as usual)
+        await self._transaction(await self._connect(), sender, recipient, data, reused=False)
+
+    async def _transaction(self, smtp: aiosmtplib.SMTP, sender: str, recipient: str, data: bytes,
+                           reused: bool) -> None:
+        """MAIL, RCPT, DATA. After a refusal the server forgets the envelope (RSET) and the connection stays
+        open for the next email; after anything else (a timeout, a lost connection) it is dropped."""
+        utf8 = not (sender + recipient).isascii()  # an address outside ASCII needs the server's SMTPUTF8
+        options, encoding = (["SMTPUTF8"], "utf-8") if utf8 else ([], "ascii")
+        try:
+            try:
+                await smtp.mail(sender, options=options, encoding=encoding)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                if reused and _hung_up(exc):
+                    raise _HungUp from exc
+                raise
+            await smtp.rcpt(recipient, encoding=encoding)
+            await smtp.data(data)
+        except aiosmtplib.SMTPResponseException:
+            await self._reset(smtp)
+            raise
+        except BaseException:
+            self._drop()
+            raise
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        s = self.server
+        smtp = aiosmtplib.SMTP(hostname=s.hostname, port=s.port, username=s.username, password=s.password,
+                               use_tls=s.use_tls, start_tls=s.start_tls, timeout=self.timeout)
+        await smtp.connect()  # logs in, and starts TLS, as the address says
+        self._smtp = smtp
+        self.connections += 1
+        return smtp
+
+    async def _reset(self, smtp: aiosmtplib.SMTP) -> None:
+        try:
+            await smtp.rset()
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
+    async def close(self) -> None:
+        """Say goodbye and hang up; a later email opens a new connection."""
+        async with self._lock:
+            smtp, self._smtp = self._smtp, None
+            if smtp is None or not smtp.is_connected:
+                return
+            try:
+                await smtp.quit(timeout=min(self.timeout, QUIT_TIMEOUT))
+            except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+                pass  # it hangs up anyway
+            finally:
+                smtp.close()
 
 
 def get_transport() -> Transport:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.clock import TZ
+from app.db import write_transaction
 from app.tables import User
 from reminders.rules import (OPEN, Calendar, Policy, calendar_years, days_to_sweep, due_reminders, horizon,
                              parse_days)
@@ -110,13 +111,23 @@ ITEM_COLUMNS = (Reminder.recipient, Reminder.kind, Reminder.days, Reminder.day, 
 
 
 async def digest_items(email_id: int) -> list[dict[str, Any]]:
-    """What one email says: its reminders, with the task, field and unit of each (composed when sent).
+    """What one email says: its reminders, with the task, field and unit of each (composed when sent)."""
+    return (await digest_items_of([email_id])).get(email_id, [])
+
+
+async def digest_items_of(email_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """What each of these emails says, in one query (a batch of emails is composed at once); an email without
+    reminders is left out.
 
     A task reminded on several days in one email (days caught up, a reminder carried over) appears once, as its
     newest reminder says.
     """
-    rows = await Reminder.select(*ITEM_COLUMNS).where(Reminder.email == email_id).order_by(Reminder.day)
-    return list({row["task_id"]: row for row in rows}.values())
+    rows = await Reminder.select(*ITEM_COLUMNS, Reminder.email.as_alias("email_id")).where(
+        Reminder.email.is_in(email_ids)).order_by(Reminder.day)
+    by_email: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for row in rows:
+        by_email[row.pop("email_id")][row["task_id"]] = row
+    return {email_id: list(tasks.values()) for email_id, tasks in by_email.items()}
 
 
 def _send_at(day: dt.date, hour: int | None, policy: Policy) -> dt.datetime:
@@ -136,17 +147,26 @@ async def digests(today: dt.date, now: dt.datetime, policy: Policy) -> int:
         Reminder.email.is_null() & (Reminder.day <= today)).distinct()]
     if not waiting:
         return 0
-    users = await User.select(User.id, User.email, User.language, User.reminder_hour).where(User.id.is_in(waiting))
+    # In id order: two sweeps of one day inserting the same emails take their locks in the same order (no deadlock).
+    users = await User.select(User.id, User.email, User.language, User.reminder_hour).where(
+        User.id.is_in(waiting)).order_by(User.id)
     emails = [(u["id"], u["email"], today, u["language"], "", "", "", "pending", now,
                _send_at(today, u["reminder_hour"], policy), 0, "", "", "") for u in users]
-    new = await _insert("outbox_email", ("recipient", "to_address", "day", "language", "subject", "text", "html",
-                                         "status", "created_at", "not_before", "attempts", "claimed_by",
-                                         "last_error", "message_id"), emails)
-    # One statement, whoever created the email; only an email nobody has claimed yet takes more reminders.
+    # One transaction: a delivery must not claim an email before its reminders are attached (it would find
+    # nothing to send, and the person would hear nothing until the next day).
+    async with write_transaction():
+        new = await _insert("outbox_email", ("recipient", "to_address", "day", "language", "subject", "text",
+                                             "html", "status", "created_at", "not_before", "attempts", "claimed_by",
+                                             "last_error", "message_id"), emails)
+        await _attach(today)
+    return new
+
+
+async def _attach(today: dt.date) -> None:
+    """One statement, whoever created the email; only an email nobody has claimed yet takes more reminders."""
     await Reminder.raw("UPDATE reminder SET email = (SELECT e.id FROM outbox_email e WHERE e.recipient = "
                        "reminder.recipient AND e.day = {} AND e.status = 'pending' AND e.attempts = 0) "
                        "WHERE email IS NULL AND day <= {}", today, today)
-    return new
 
 
 async def tick(now: dt.datetime) -> SweepResult | None:

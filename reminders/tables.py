@@ -65,7 +65,7 @@ class Reminder(Table):
     day = Date(index=True)
     recipient = ForeignKey(User, on_delete=OnDelete.cascade)
     days = SmallInt(default=0)  # working days left (before) or overdue (overdue, head, secretariat)
-    email = ForeignKey(OutboxEmail, null=True, on_delete=OnDelete.set_null)
+    email = ForeignKey(OutboxEmail, null=True, index=True, on_delete=OnDelete.set_null)  # composing reads by email
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -263,6 +265,10 @@ class Counts:
     def done(self) -> int:
         return self.done_on_time + self.done_late
 
+    def __getitem__(self, name: str) -> int:
+        """counts["overdue"]: templates loop over the states by name."""
+        return getattr(self, name)
+
 
 def measured(rule: Rule | None, counts: Counts) -> tuple[int, int]:
     """(numerator, denominator) of the completion ratio as the rule counts it."""
@@ -274,43 +280,53 @@ def measured(rule: Rule | None, counts: Counts) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Part:
-    """One criterion's points for one unit, with how they came about."""
+    """One criterion's points for one unit, with how they came about.
+
+    The explanation is written when it is read: a nation's board scores 6 000 units but shows 250 of them, and
+    writing every explanation (numbers and dates in the reader's language) was half the cost of scoring.
+    """
 
     criterion: Criterion
     points: Fraction | None  # None: not scored yet (a manual criterion nobody entered)
-    explanation: str
+    explain: Callable[[], str] = field(compare=False, repr=False)
+
+    @cached_property
+    def explanation(self) -> str:
+        return self.explain()
 
 
 def completion_part(rule: Rule, criterion: Criterion, done: int, counted: int) -> Part:
     if counted == 0:
-        return Part(criterion, Fraction(0), _("No task counts towards the ratio: 0 points."))
+        return Part(criterion, Fraction(0), lambda: _("No task counts towards the ratio: 0 points."))
     ratio = Fraction(done, counted)
     band = next((b for b in rule.bands if b.holds(ratio)), None)  # parse_rule makes the bands cover 0–100%
     if band is None:
-        return Part(criterion, Fraction(0), _("No band of the rule holds %(ratio)s: 0 points.",
-                                              ratio=format_number(ratio * 100) + "%"))
+        return Part(criterion, Fraction(0), lambda: _("No band of the rule holds %(ratio)s: 0 points.",
+                                                      ratio=format_number(ratio * 100) + "%"))
     points = band.points * ratio if band.mode == "proportional" else band.points
-    shown = f"{done}/{counted} = " + format_number(ratio * 100) + "%"
-    if band.mode == "proportional":
-        text = _("%(ratio)s is %(band)s: %(points)s × %(ratio_short)s", ratio=shown, band=band_text(band),
-                 points=format_number(band.points), ratio_short=format_number(ratio * 100) + "%")
-    else:
-        text = _("%(ratio)s is %(band)s: %(points)s points", ratio=shown, band=band_text(band),
+
+    def explain() -> str:
+        shown = f"{done}/{counted} = " + format_number(ratio * 100) + "%"
+        if band.mode == "proportional":
+            return _("%(ratio)s is %(band)s: %(points)s × %(ratio_short)s", ratio=shown, band=band_text(band),
+                     points=format_number(band.points), ratio_short=format_number(ratio * 100) + "%")
+        return _("%(ratio)s is %(band)s: %(points)s points", ratio=shown, band=band_text(band),
                  points=format_number(band.points))
-    return Part(criterion, points, text)
+    return Part(criterion, points, explain)
 
 
 def plan_issued_part(rule: Rule, criterion: Criterion, issued_on: dt.date | None) -> Part:
     """On time earns the criterion's maximum, late the rule's late points, not issued nothing."""
     if issued_on is None:
-        return Part(criterion, Fraction(0), _("The plan has not been issued: 0 points."))
+        return Part(criterion, Fraction(0), lambda: _("The plan has not been issued: 0 points."))
     if rule.plan_deadline is None or issued_on <= rule.plan_deadline:
-        return Part(criterion, criterion.max_points, _("Issued on %(date)s, on time: %(points)s points.",
-                                                       date=_date(issued_on), points=format_number(criterion.max_points)))
+        return Part(criterion, criterion.max_points, lambda: _(
+            "Issued on %(date)s, on time: %(points)s points.", date=_date(issued_on),
+            points=format_number(criterion.max_points)))
     points = min(rule.plan_late_points, criterion.max_points)
-    return Part(criterion, points, _("Issued on %(date)s, after the deadline of %(deadline)s: %(points)s points.",
-                                     date=_date(issued_on), deadline=_date(rule.plan_deadline),
-                                     points=format_number(points)))
+    return Part(criterion, points, lambda: _(
+        "Issued on %(date)s, after the deadline of %(deadline)s: %(points)s points.", date=_date(issued_on),
+        deadline=_date(rule.plan_deadline), points=format_number(points)))
 
 
 def _date(value: dt.date) -> str:
@@ -328,8 +344,8 @@ class Manual:
 
 def manual_part(criterion: Criterion, entry: Manual | None) -> Part:
     if entry is None:
-        return Part(criterion, None, _("Not scored yet."))
-    return Part(criterion, min(entry.points, criterion.max_points), entry.comment)
+        return Part(criterion, None, lambda: _("Not scored yet."))
+    return Part(criterion, min(entry.points, criterion.max_points), lambda: entry.comment)
 
 
 @dataclass(frozen=True)

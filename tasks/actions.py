@@ -92,6 +92,9 @@ class ProgressRefused(Exception):
         self.errors = errors
 
 
+_EVIDENCE_REQUIRED = Task.field.plan.evidence_required.as_alias("required")  # a chain of joins, built once
+
+
 async def report_progress(task: Task, update: ProgressUpdate, version: int, actor: User | None,
                           now: dt.datetime) -> Task:
     """A focal point's report — status, progress, note, completion date — checked and saved with history.
@@ -100,8 +103,7 @@ async def report_progress(task: Task, update: ProgressUpdate, version: int, acto
     """
     if version != task.version:  # even a change to the same values is refused when made on a stale copy
         raise StaleTask(task)
-    plan = await Task.select(Task.field.plan.evidence_required.as_alias("required")).where(
-        Task.id == task.id).first()
+    plan = await Task.select(_EVIDENCE_REQUIRED).where(Task.id == task.id).first()
     async with write_transaction():
         evidence = await live_evidence_count(task.id)
         errors = progress_errors(update, Status(task.status), now.astimezone(TZ).date(), evidence, plan["required"])

@@ -23,7 +23,7 @@ from app import access, audit
 from app.clock import TZ
 from app.i18n import N_, _, format_number
 from app.settings import get_settings
-from app.storage import Storage, TooLarge, file_chunks, get_storage
+from app.storage import Incoming, Storage, TooLarge, file_chunks, get_storage
 from app.tables import User
 from plans.rules import parse_date_input
 from tasks.actions import live_evidence_count
@@ -66,10 +66,15 @@ class EvidenceError(ValueError):
 
 @dataclass
 class Upload:
-    """One file as received: the name the sender gave it and a readable, seekable file."""
+    """One file as received: the name the sender gave it and a readable, seekable file.
+
+    A file streamed into storage as it arrived (the pages' upload) also has `received`: it is kept under its
+    hash if accepted, rather than written again.
+    """
 
     name: str
     file: BinaryIO
+    received: Incoming | None = None
 
 
 # Content sniffing ---------------------------------------------------------------------------------------
@@ -257,7 +262,8 @@ async def add_evidence(task_id: int, uploads: list[Upload], details: Mapping[str
     rows = []
     for upload, (name, content_type) in zip(uploads, checked):
         try:
-            stored = await storage.save(file_chunks(upload.file), max_bytes)
+            stored = await (upload.received.keep() if upload.received else
+                            storage.save(file_chunks(upload.file), max_bytes))
         except TooLarge:  # grew after it was measured; the storage kept nothing of it
             raise EvidenceError({"files": [_("%(name)s: the file is larger than %(limit)s MB.", name=name,
                                              limit=megabytes(max_bytes))]}) from None

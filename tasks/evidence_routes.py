@@ -8,11 +8,14 @@ from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Stream, Template
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 from app import access, clock
 from app.auth import use_request_locale
@@ -22,10 +25,10 @@ from app.storage import get_storage
 from tasks import evidence
 from tasks.routes import detail_context
 from tasks.tables import Evidence, Task
+from tasks.upload_stream import FORM_MARGIN, streamed_form
 
-# Room for the document fields and the multipart headers around the file(s).
-FORM_MARGIN = 1024 * 1024
 MAX_BODY = get_settings().max_upload_bytes + FORM_MARGIN
+MULTI_PART = RequestEncodingType.MULTI_PART
 
 
 def content_disposition(name: str) -> str:
@@ -91,10 +94,20 @@ def _refused_while_read(request: Request, exc: HTTPException) -> Response:
 
 
 async def uploads_from(request: Request) -> tuple[list[evidence.Upload], dict[str, str]]:
+    """The files (spooled to temp files by Litestar's parser) and the other fields of a form."""
     form = await request.form()
     files = [f for f in form.getall("files", []) if isinstance(f, UploadFile)]
     details = {k: v for k, v in form.items() if isinstance(v, str)}
     return [evidence.Upload(f.filename, f.file) for f in files], details
+
+
+async def evidence_uploads(request: Request) -> tuple[list[evidence.Upload], dict[str, str]]:
+    """The files and the document details. A form the CSRF check has read already (its token was in the form,
+    as a page without JavaScript sends it) is taken as Litestar parsed it; otherwise it is read as it streams in,
+    each file straight into storage."""
+    if ScopeState.from_scope(request.scope).form is Empty and request.content_type[0] == MULTI_PART:
+        return await streamed_form(request)
+    return await uploads_from(request)
 
 
 # Over the limit, Litestar stops reading at once: before a byte of the body when the announced length says so,
@@ -102,10 +115,10 @@ async def uploads_from(request: Request) -> tuple[list[evidence.Upload], dict[st
 @post("/tasks/{task_id:int}/evidence", request_max_body_size=MAX_BODY,
       exception_handlers={400: _refused_while_read, 413: _refused_while_read})
 async def evidence_upload(request: Request, task_id: FromPath[int]) -> Response:
-    """Multipart: one or more `files` and the document details. Litestar spools the files to temp files."""
+    """Multipart: one or more `files` and the document details; the files are streamed into storage."""
     await access.task_for_user(request, task_id, write=True)  # before reading a large body
     try:
-        uploads, details = await uploads_from(request)
+        uploads, details = await evidence_uploads(request)
     except RequestEntityTooLarge:
         return await _respond(request, task_id, 413, evidence_errors={"files": [_too_large_text()]})
     except ClientException:
@@ -117,6 +130,8 @@ async def evidence_upload(request: Request, task_id: FromPath[int]) -> Response:
     finally:
         for upload in uploads:
             upload.file.close()
+            if upload.received:
+                await upload.received.discard()  # kept under its hash by now, unless refused
     return await _respond(request, task_id)
 
 

@@ -34,8 +34,9 @@ from reminders.sweep import sweep, tick
 
 EVERY_MINUTE = set(range(60))
 BATCH = 200  # emails a delivery job sends before handing over to the next one
-# Never cancel a job mid-send (an email accepted by the server but not recorded would go again after the lease):
-# a delivery job takes at most BATCH / 8 waves of one SMTP timeout each, far less than this.
+# Never cancel a job mid-send (an email accepted by the server but not recorded would go again after the lease).
+# A delivery job sends its BATCH one at a time over one connection, a few milliseconds each. Only a server
+# that hangs on every email (each waits out the SMTP timeout) could take it near this limit.
 JOB_TIMEOUT = 1800
 
 

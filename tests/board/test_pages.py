@@ -188,3 +188,55 @@ def test_choosing_another_year_resets_the_cut_off_to_that_years_default(web, act
     assert 'data-as-of="2024-12-31"' in page.text and 'value="2024-12-31"' in page.text
     kept = web.get("/board?year=2024&as_of=2024-06-30&as_of_year=2024", headers=HTMX)
     assert 'data-as-of="2024-06-30"' in kept.text
+
+
+def _board_of(blocks: dict[str, int]):
+    from board.build import Block, Board, Row
+    from board.queries import Filter
+    from scoring.rules import Counts
+
+    made = [Block(name, rows=[Row({"id": i, "name": f"{name} {i}", "code": f"{name}{i}"}, None, Counts(), None, None)
+                              for i in range(n)]) for name, n in blocks.items()]
+    return Board(Filter(2024, D(2024, 12, 31)), made)
+
+
+def test_a_page_of_the_board_crosses_blocks_and_keeps_its_place():
+    from board.build import page_of
+
+    board = _board_of({"A": 3, "B": 4})
+    first = page_of(board, 1, size=2)
+    assert (first.number, first.pages, first.first, first.last, first.total) == (1, 4, 1, 2, 7)
+    assert [(b.name, [r.unit["code"] for r in rows]) for b, rows in first.blocks] == [("A", ["A0", "A1"])]
+    second = page_of(board, 2, size=2)  # the last row of A and the first of B, each under its own block
+    assert [(b.name, [r.unit["code"] for r in rows]) for b, rows in second.blocks] == [("A", ["A2"]), ("B", ["B0"])]
+    assert page_of(board, 99, size=2).number == 4 and page_of(board, 0, size=2).number == 1  # clamped
+    assert [r.unit["code"] for _, rows in page_of(board, 4, size=2).blocks for r in rows] == ["B3"]
+    empty = page_of(_board_of({}), 1)
+    assert (empty.pages, empty.first, empty.last, empty.blocks) == (1, 0, 0, [])
+
+
+def test_one_page_boards_have_no_pager_and_a_page_out_of_range_shows_the_last(web, actors):
+    stepped_rule()
+    stp_plan(actors.unit_a)
+    web.login(actors.steering)
+    page = web.get(f"/board?{END}&page=7")
+    assert page.status_code == 200 and 'data-unit="STP"' in page.text
+    assert "board-pages" not in page.text
+    assert web.get(f"/board?{END}&page=x").status_code == 400
+
+
+def test_a_board_longer_than_a_page_is_paged_with_links_that_keep_the_filter(web, actors):
+    from app.tables import Unit
+    from board.build import PAGE_SIZE
+
+    Unit.insert(*[Unit(code=f"X{i:03d}", name=f"Xã số {i:03d}", kind="commune", block="Khối xã")
+                  for i in range(PAGE_SIZE + 1)]).run_sync()
+    web.login(actors.steering)
+    first = web.get(f"/board?{END}&block=Khối xã&sort=name").text
+    assert 'data-unit="X000"' in first and f'data-unit="X{PAGE_SIZE:03d}"' not in first
+    assert f"Đơn vị 1–{PAGE_SIZE} trên tổng số {PAGE_SIZE + 1}; trang 1/2" in first
+    assert "&amp;sort=name&amp;page=2" in first and "Trang sau" in first and "Trang trước" not in first
+    second = web.get(f"/board?{END}&block=Khối xã&sort=name&page=2").text
+    assert f'data-unit="X{PAGE_SIZE:03d}"' in second and 'data-unit="X000"' not in second
+    assert "trang 2/2" in second and "Trang trước" in second
+    assert second.count('data-block="Khối xã"') == 1  # the page's rows sit under their block's heading

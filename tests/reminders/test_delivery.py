@@ -10,35 +10,68 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from app import clock
+from app.settings import get_settings
 from app.tables import User
-from reminders.delivery import deliver_due
+from reminders.delivery import BATCH, claim, deliver_due
 from reminders.mail import FileTransport, SmtpTransport
 from reminders.sweep import sweep
 from reminders.tables import OutboxEmail
-from tests.builders import NOW, TaskSpec, free_port, make_plan, run
+from tests.builders import NOW, TaskSpec, free_port, make_plan, make_user, run
 
 D = dt.date
 FRIDAY = D(2025, 6, 27)  # 13/06 + 10 working days: the overdue task reaches the head and the secretariat
 
 
 class Inbox:
-    """An aiosmtpd handler that keeps what it receives, and counts the recipients it was offered."""
+    """An aiosmtpd handler that keeps what it receives, and counts the recipients it was offered.
 
-    def __init__(self, refuse: str = ""):
+    `refuse` answers RCPT with that reply (for `only` those addresses, when given). `hang_up` closes a connection
+    once `every` messages went over it: "421" answers the next MAIL with 421 and closes, "at MAIL" closes without
+    a word when the next MAIL comes, "after 250" closes as soon as the last one is accepted. `delay` holds each
+    message before its 250. `peers` holds the client end of the connection of each MAIL, in order.
+    """
+
+    def __init__(self, refuse: str = "", only: tuple[str, ...] = (), hang_up: str = "", every: int = 0,
+                 delay: float = 0.0):
         self.messages: list = []
         self.rcpt_attempts = 0
-        self.refuse = refuse
+        self.refuse, self.only = refuse, only
+        self.hang_up, self.every, self.delay = hang_up, every, delay
+        self.peers: list = []
+        self.quits = 0
+        self.on_first_message = None  # called in the server's loop once the first message is accepted
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.hang_up in ("421", "at MAIL") and self.peers.count(session.peer) == self.every:
+            if self.hang_up == "at MAIL":
+                server.transport.close()  # before any reply: the client hears nothing
+            else:
+                asyncio.get_running_loop().call_soon(server.transport.close)  # once the 421 is out
+            return "421 4.7.0 too many messages on one connection, closing"
+        self.peers.append(session.peer)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.rcpt_attempts += 1
-        if self.refuse:
+        if self.refuse and (not self.only or address in self.only):
             return self.refuse
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        if self.on_first_message and len(self.messages) == 1:
+            self.on_first_message()
+        if self.hang_up == "after 250" and self.peers.count(session.peer) == self.every:
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return "250 OK"
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.quits += 1
+        return "221 Bye"
 
     def to(self) -> list[str]:
         return sorted(m["To"] for m in self.messages)
@@ -219,3 +252,126 @@ def test_the_transport_logs_in_with_the_decoded_credentials(actors, server):
     assert len(smtp.handler.messages) == 1
     assert sorted(e["status"] for e in outbox()) == ["pending"] * 3 + ["sent"]
     assert all("535" in e["last_error"] for e in outbox() if e["status"] == "pending")
+
+
+# One connection for a delivery --------------------------------------------------------------------------------
+
+@pytest.fixture
+def lease(monkeypatch):
+    """Settings are read once per process: read them again with a short send lease, and again after."""
+    def set_lease(seconds: int) -> None:
+        monkeypatch.setenv("PARPLAN_SEND_LEASE_SECONDS", str(seconds))
+        get_settings.cache_clear()
+
+    yield set_lease
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def more_focal_points(actors, n: int) -> list[str]:
+    """`n` more focal points of unit A, each due the same reminders as its first one; their addresses."""
+    return [make_user(f"daumoi{i}.a@example.vn", "focal_point", actors.unit_a).email for i in range(n)]
+
+
+def test_a_deliverys_emails_share_one_connection_across_batches_and_it_says_goodbye(actors, server):
+    extra = more_focal_points(actors, BATCH)  # more digests than one batch
+    make_plan(actors.unit_a, 2025, {"Cải cách thể chế": [TaskSpec("Rà soát văn bản", FRIDAY)]})
+    run(sweep(FRIDAY, NOW))
+    smtp = server()
+    smtp.start()
+    counts = run(deliver_due("w1", transport=SmtpTransport(smtp.url)))
+    assert counts.sent == len(outbox()) > BATCH and smtp.handler.to() == sorted(e["to_address"] for e in outbox())
+    assert set(extra) <= set(smtp.handler.to())
+    assert len(set(smtp.handler.peers)) == 1 and smtp.handler.quits == 1
+
+
+def test_a_refused_address_leaves_the_connection_to_the_next_email(actors, server):
+    people = a_day_of_reminders(actors)
+    smtp = server(Inbox(refuse="550 no such user", only=(actors.focal_a.email,)))
+    smtp.start()
+    counts = run(deliver_due("w1", transport=SmtpTransport(smtp.url)))
+    assert (counts.sent, counts.retried, counts.failed) == (3, 0, 1)
+    assert smtp.handler.to() == sorted(people - {actors.focal_a.email})
+    assert len(smtp.handler.peers) == 4 and len(set(smtp.handler.peers)) == 1
+    [failed] = [e for e in outbox() if e["status"] == "failed"]
+    assert failed["to_address"] == actors.focal_a.email and "550 no such user" in failed["last_error"]
+
+
+@pytest.mark.parametrize("hang_up", ["421", "at MAIL", "after 250"])
+def test_a_server_that_hangs_up_mid_batch_still_gets_every_email_once(actors, server, hang_up):
+    people = a_day_of_reminders(actors)
+    smtp = server(Inbox(hang_up=hang_up, every=2))
+    smtp.start()
+    counts = run(deliver_due("w1", transport=SmtpTransport(smtp.url)))
+    # Nothing of the email was on the server when it hung up: it goes at once, on a new connection.
+    assert (counts.sent, counts.retried, counts.failed) == (4, 0, 0)
+    assert smtp.handler.to() == sorted(people) and len(set(smtp.handler.peers)) == 2
+    assert {(e["status"], e["attempts"], e["last_error"]) for e in outbox()} == {("sent", 1, "")}
+
+
+def test_a_server_gone_mid_batch_leaves_the_rest_waiting_and_they_go_once_when_it_is_back(actors, server):
+    people = a_day_of_reminders(actors)
+    smtp = server(Inbox(hang_up="after 250", every=1))
+    smtp.start()
+    # After its first message the server hangs up and stops listening: the rest of the batch finds it gone.
+    smtp.handler.on_first_message = lambda: smtp.controller.server.close()
+    down = run(deliver_due("w1", transport=SmtpTransport(smtp.url)))
+    [first] = smtp.handler.to()
+    assert (down.sent, down.retried, down.failed) == (1, 3, 0)
+    # A connection refused is about the server, not the email: the rest wait for their backoff, not failed.
+    assert all(e["status"] == "pending" and e["last_error"] for e in outbox() if e["to_address"] != first)
+    smtp.stop()
+    smtp.start()
+    back = run(deliver_due("w1", due_by=later(2), transport=SmtpTransport(smtp.url)))
+    assert back.sent == 3 and smtp.handler.to() == sorted(people)  # each exactly once
+
+
+def test_a_batch_longer_than_the_lease_keeps_its_claims_and_each_email_goes_once(actors, server, lease):
+    people = a_day_of_reminders(actors)
+    lease(2)
+    smtp = server(Inbox(delay=0.8))  # the batch takes longer than the lease
+    smtp.start()
+
+    async def a_second_worker_after_the_lease():
+        first = asyncio.create_task(deliver_due("w1", transport=SmtpTransport(smtp.url)))
+        await asyncio.sleep(2.5)  # w1's claim is older than the lease: only its renewal keeps it from w2
+        second = await deliver_due("w2", transport=SmtpTransport(smtp.url))
+        return await first, second
+
+    first, second = run(a_second_worker_after_the_lease())
+    assert first.sent + second.sent == 4 and smtp.handler.to() == sorted(people)
+    assert {e["status"] for e in outbox()} == {"sent"}
+
+
+def test_a_claim_takes_the_oldest_emails_and_no_more_than_asked(actors):
+    a_day_of_reminders(actors)
+    ids = [e["id"] for e in outbox()]
+    assert sorted(e["id"] for e in run(claim("w1", later(60), 3))) == ids[:3]
+    assert [e["status"] for e in outbox()] == ["sending"] * 3 + ["pending"]
+
+
+@pytest.mark.only_db("postgres")
+def test_a_claim_passes_over_an_email_another_worker_is_claiming_at_that_moment(actors):
+    a_day_of_reminders(actors)
+    first, *rest = [e["id"] for e in outbox()]
+
+    async def claim_while_another_holds_the_first():
+        holding, done = asyncio.Event(), asyncio.Event()
+
+        async def another_worker():  # its own task, so its transaction is not the claim's
+            async with OutboxEmail._meta.db.transaction():
+                await OutboxEmail.raw("SELECT id FROM outbox_email WHERE id = {} FOR UPDATE", first)
+                holding.set()
+                await done.wait()
+
+        holder = asyncio.create_task(another_worker())
+        await holding.wait()
+        try:
+            return await asyncio.wait_for(claim("w2", later(60), BATCH), 10)  # without waiting for the other
+        finally:
+            done.set()
+            await holder
+
+    claimed = run(claim_while_another_holds_the_first())
+    assert sorted(e["id"] for e in claimed) == rest
+    assert [e["status"] for e in outbox()] == ["pending"] + ["sending"] * len(rest)

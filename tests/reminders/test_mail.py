@@ -125,6 +125,15 @@ def test_the_message_has_text_and_html_parts_and_the_same_id_every_time():
     assert max(first.as_bytes()) < 128  # 7-bit clean for any relay
 
 
+def test_an_address_outside_ascii_is_written_in_utf8_in_its_header_never_as_an_encoded_word():
+    data = mail.message_bytes(row(to_address="nguyễn@ví.vn"))
+    assert "\nTo: nguyễn@ví.vn\n".encode() in data.replace(b"\r\n", b"\n") and b"=?utf-8?b?" not in data
+    received = parse(data)
+    assert received["To"] == "nguyễn@ví.vn" and received["Subject"].startswith("[parplan] Nhắc hạn 30/06/2025")
+    assert "còn 3 ngày làm việc" in received.get_body(("plain",)).get_content()
+    assert max(mail.message_bytes(row())) < 128  # an ASCII address keeps the message 7-bit clean
+
+
 def test_the_file_transport_writes_one_file_however_often_an_email_is_sent(tmp_path):
     transport = FileTransport(tmp_path / "outbox")
     run(transport.send(row()))
@@ -155,3 +164,23 @@ def test_the_transport_is_smtp_when_an_address_is_set_and_files_otherwise(monkey
     smtp = dataclasses.replace(settings, smtp_url="smtps://mail.gov.vn")
     monkeypatch.setattr(mail, "get_settings", lambda: smtp)
     assert isinstance(mail.get_transport(), SmtpTransport) and mail.get_transport().server.port == 465
+
+
+def test_a_line_break_in_a_header_is_refused_and_the_email_not_written(tmp_path):
+    hostile = row(to_address="daumoi.a@example.vn\nBcc: someone@elsewhere.vn")
+    with pytest.raises(ValueError):
+        build_message(hostile)
+    with pytest.raises(mail.Permanent):
+        run(FileTransport(tmp_path).send(hostile))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["Sở Nội vụ", "Sở Nội vụ, phòng CCHC"])
+def test_a_sender_named_in_vietnamese_keeps_its_name_and_address(monkeypatch, name):
+    quoted = f'"{name}"' if "," in name else name
+    settings = dataclasses.replace(get_settings(), mail_from=f"{quoted} <no-reply@snv.gov.vn>")
+    monkeypatch.setattr(mail, "get_settings", lambda: settings)
+    data = build_message(row()).as_bytes()
+    [sender] = parse(data)["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (name, "no-reply@snv.gov.vn") and max(data) < 128
+    assert parse(data)["Message-ID"] == "<parplan-7-2025-06-30@snv.gov.vn>"

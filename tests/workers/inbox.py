@@ -27,6 +27,9 @@ class Inbox:
         # With `hold_after` = n, every message after the n-th is held until the client hangs up (or the test sets
         # it back to None): a worker can then be killed mid-send at a known point, whatever the machine's load.
         self.hold_after: int | None = None
+        # With `hang_up_every` = n, the server closes a connection as soon as it has accepted n messages over it.
+        self.hang_up_every: int | None = None
+        self.peers: list = []  # the client end of the connection of each message accepted, in order
         self.messages: list[Message] = []
         self.in_flight = 0
         self.last_done = 0.0
@@ -44,7 +47,10 @@ class Inbox:
                 await asyncio.sleep(0.05)  # cancelled when the client drops the connection
             with self._lock:
                 self.messages.append(message_from_bytes(envelope.content))
+                self.peers.append(session.peer)
                 self.last_done = time.monotonic()
+                if self.hang_up_every and self.peers.count(session.peer) == self.hang_up_every:
+                    asyncio.get_running_loop().call_soon(server.transport.close)  # once the 250 is out
         finally:
             with self._lock:
                 self.in_flight -= 1

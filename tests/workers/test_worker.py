@@ -133,6 +133,19 @@ def test_a_worker_sweeps_a_day_on_demand_and_each_person_receives_one_digest(act
     assert statuses() == ["sent"] * len(people)
 
 
+@pytest.mark.timeout(60)
+def test_a_worker_sends_a_days_digests_over_few_connections_and_a_server_hanging_up_gets_each_once(actors, queue):
+    people = focal_points_due_on_day(actors, extra=7)
+    with Inbox() as inbox, smtp_in_this_process(inbox.url):
+        inbox.hang_up_every = 3  # as a server limiting the messages of one connection
+        run(enqueue(queue, "sweep_job", DAY.isoformat()))
+        worker = run(burst_in_process(queue))
+    assert worker.jobs_failed == 0 and statuses() == ["sent"] * len(people)
+    assert sorted(inbox.recipients()) == people and len(set(inbox.ids())) == len(people)
+    # A connection per email would make eight; hanging up after every third makes at least three.
+    assert 3 <= len(set(inbox.peers)) < len(people)
+
+
 @pytest.mark.timeout(90)
 def test_two_workers_sweeping_the_same_day_at_once_store_and_send_everything_once(actors, tmp_path):
     people = focal_points_due_on_day(actors, extra=9)
