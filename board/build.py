@@ -143,6 +143,7 @@ async def build_board(flt: Filter, sort: str = "rank") -> Board:
         manual_scores(flt.year), *([state_counts(flt, "plan", narrowed=False)] if flt.narrowed else []))
     whole = whole[0] if whole else shown
     blocks: dict[str, Block] = {}
+    memo: dict = {}  # parts and grades shared by units with the same ratio under the same rule
     for u in units:
         block = blocks.get(u["block"])
         if block is None:
@@ -151,7 +152,7 @@ async def build_board(flt: Filter, sort: str = "rank") -> Board:
             block = blocks[u["block"]] = Block(u["block"], rule=rule, rule_row=found[1] if rule else None)
         plan_id = u["plan"]["id"] if u["plan"] else None
         score = score_unit(block.rule, whole.get(plan_id, Counts()), issued_on(u["plan"], flt.as_of),
-                           manual.get(u["id"], {})) if block.rule else None
+                           manual.get(u["id"], {}), memo) if block.rule else None
         block.rows.append(Row(u, u["plan"], shown.get(plan_id, Counts()), block.rule, score))
     for block in blocks.values():
         ranks = competition_ranks([round_points(r.score.total, r.rule.places, r.rule.rounding) if r.score else None

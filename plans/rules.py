@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -20,6 +21,7 @@ class DeadlineError(ValueError):
     """A deadline text that cannot be read; the message is user-facing."""
 
 
+@functools.lru_cache(maxsize=65536)  # boards sort thousands of unit names by it on every request
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ -> d) and squeeze spaces: 'Quý II' -> 'quy ii'."""
     text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")

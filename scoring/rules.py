@@ -363,13 +363,21 @@ class Score:
         return next((p for p in self.parts if p.criterion.source == source), None)
 
 
-def score_unit(rule: Rule, counts: Counts, issued_on: dt.date | None, manual: dict[str, Manual]) -> Score:
-    """A unit's steering-and-direction component: every criterion of the rule, summed exactly."""
+def score_unit(rule: Rule, counts: Counts, issued_on: dt.date | None, manual: dict[str, Manual],
+               memo: dict | None = None) -> Score:
+    """A unit's steering-and-direction component: every criterion of the rule, summed exactly.
+
+    `memo`, shared by the units of one board (and its rules), keeps what depends only on the ratio: the
+    completion part and the grade. 6 000 units have a few hundred distinct ratios."""
+    memo = {} if memo is None else memo
     done, counted = measured(rule, counts)
     parts = []
     for criterion in rule.criteria:
         if criterion.source == "completion":
-            parts.append(completion_part(rule, criterion, done, counted))
+            key = ("completion", id(criterion), done, counted)
+            if key not in memo:
+                memo[key] = completion_part(rule, criterion, done, counted)
+            parts.append(memo[key])
         elif criterion.source == "plan_issued":
             parts.append(plan_issued_part(rule, criterion, issued_on))
         else:
@@ -377,7 +385,10 @@ def score_unit(rule: Rule, counts: Counts, issued_on: dt.date | None, manual: di
     total = sum((p.points or 0 for p in parts), Fraction(0))
     basis = Fraction(done, counted) if rule.grade_basis == "completion" and counted else (
         total / rule.steering_max if rule.grade_basis == "component" and rule.steering_max else None)
-    return Score(tuple(parts), total, rule.steering_max, grade_for(rule, basis))
+    key = ("grade", id(rule), basis)
+    if key not in memo:
+        memo[key] = grade_for(rule, basis)
+    return Score(tuple(parts), total, rule.steering_max, memo[key])
 
 
 def grade_for(rule: Rule, basis: Fraction | None) -> Grade | None:

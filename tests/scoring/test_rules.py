@@ -145,3 +145,20 @@ def test_a_late_plan_explains_the_points_it_really_earns():
     rule = parse_rule(body)
     part = score_unit(rule, STP, D(2024, 3, 1), {}).part("plan_issued")
     assert part.points == Fraction(1, 4) and "0,25" in part.explanation
+
+
+def test_units_sharing_a_memo_each_get_the_score_they_would_get_alone():
+    rule = parse_rule(stepped(2024))
+    units = [(Counts(total=28, done_on_time=26), D(2024, 1, 18), {}),
+             (Counts(total=28, done_on_time=26), D(2024, 3, 30), {}),  # same ratio, plan issued late
+             (Counts(total=28, done_on_time=20, cancelled=1), None, {"1.3": Manual(Fraction(1, 2))}),
+             (Counts(total=28, done_on_time=26), D(2024, 1, 18), {})]
+    memo: dict = {}
+    shared = [score_unit(rule, *unit, memo) for unit in units]
+    for unit, score in zip(units, shared):
+        alone = score_unit(rule, *unit)
+        assert (score.total, score.grade, [p.points for p in score.parts]) == (
+            alone.total, alone.grade, [p.points for p in alone.parts])
+        assert [p.explanation for p in score.parts] == [p.explanation for p in alone.parts]
+    assert shared[0].total != shared[1].total  # the late plan still costs its points under a shared memo
+    assert shared[0].part("completion") is shared[3].part("completion")  # written once for one ratio
