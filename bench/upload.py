@@ -5,7 +5,7 @@
 Starts `parplan serve` (uvicorn, one process) on a free loopback port with a throw-away PARPLAN_VAR_DIR and
 SQLite. The CLI creates a unit and its focal point, and imports a small plan that this script writes with the
 project's own spreadsheet writer, so the bench needs nothing outside the repository. It signs in like the
-browser does and posts a generated PDF (a valid header, then random bytes) streamed from disk by httpx, as
+browser does and posts a generated PDF (a valid header, then random bytes) streamed from disk by curl, as
 htmx sends it (CSRF token in the header). While each upload runs, a thread samples the server's VmRSS every
 20 ms; the peak minus the value just before is the growth. For comparison it times copying the same file on
 the same disk, with and without fsync. Not a test: it prints a table; `measure()` returns the medians.
@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -31,6 +30,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.load import free_port, start_server, stop_server  # noqa: E402
 EMAIL, PASSWORD = "daumoi.bench@stp.gov.vn", "bench-parplan-2024"
 MIB = 1024 * 1024
 
@@ -60,12 +60,6 @@ class RssSampler(threading.Thread):
 def cli(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 HEADER = b"%PDF-1.4\n% parplan upload benchmark\n"
@@ -99,20 +93,6 @@ def write_plan_file(path: Path) -> None:
                       doc_date=dt.date(2024, 1, 18),
                       fields=[ParsedField(name="Công tác chỉ đạo, điều hành", component=1, tasks=tasks, row=0)])
     path.write_bytes(write_plan(plan, "Sở Tư pháp"))
-
-
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    # workers=1: uvicorn serves in this very process, so its pid is the one to watch.
-    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    for _ in range(200):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError(f"the server did not start; see {log}")
 
 
 def sign_in(base: str) -> httpx.Client:
@@ -180,7 +160,8 @@ def run(size: int, repeat: int) -> tuple[list[tuple[float, int]], list[float], l
         source = tmp / "bench.pdf"
         make_pdf(source, size)
         port = free_port()
-        server = start_server(env, port, tmp / "server.log")
+        # One process: uvicorn then serves in the very process started, so its pid is the one to watch.
+        server = start_server(env, port, 1, tmp / "server.log")
         client = sign_in(f"http://127.0.0.1:{port}")
         try:
             client.get(f"/tasks/{task_id}")  # warm the templates and the database before measuring
@@ -193,8 +174,7 @@ def run(size: int, repeat: int) -> tuple[list[tuple[float, int]], list[float], l
         return runs, copies, synced
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+            stop_server(server)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
