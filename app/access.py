@@ -6,7 +6,7 @@ from litestar import Request
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 
 from app.i18n import _
-from app.tables import UNIT_ROLES, User
+from app.tables import UNIT_ROLES, ApiToken, User
 from plans.tables import Field, Plan
 from tasks.tables import Task
 
@@ -165,3 +165,19 @@ def require_outbox_reader(request: Request) -> User:
     if not can_manage_accounts(user):
         raise PermissionDeniedException(_("Only an administrator sees the outgoing emails."))
     return user
+
+
+def can_manage_tokens(user: User | None, owner_id: int) -> bool:
+    """People manage their own API tokens; the administrator anyone's (to cut off a leaked one)."""
+    return user is not None and (user.id == owner_id or can_manage_accounts(user))
+
+
+async def token_for_user(request: Request, token_id: int) -> ApiToken:
+    """A token the signed-in person may revoke: their own, or any for the administrator; others 403."""
+    user = require_user(request)
+    token = await ApiToken.objects().where(ApiToken.id == token_id).first()
+    if token is None:
+        raise NotFoundException(_("Not found."))
+    if not can_manage_tokens(user, token.user):
+        raise PermissionDeniedException(_("You may only revoke your own API tokens."))
+    return token

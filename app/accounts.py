@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 
 from app import audit, clock
-from app.auth import MIN_PASSWORD, hash_password
+from app.auth import MIN_PASSWORD, argon2, hash_password
 from app.i18n import N_, _
-from app.tables import ROLES, UNIT_KINDS, UNIT_ROLES, Session, Unit, User
+from app.tables import ROLES, UNIT_KINDS, UNIT_ROLES, CredentialLink, Session, Unit, User
+from app.tokens import revoke_all
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -27,25 +29,36 @@ class AccountError(ValueError):
         self.field = field
 
 
-async def create_user(email: str, role: str, unit_code: str | None, password: str, full_name: str = "",
+async def create_user(email: str, role: str, unit_code: str | None, password: str | None, full_name: str = "",
                       language: str = "vi", actor: User | None = None) -> User:
+    """An account. Without a password (None) no password opens it until its owner sets one from an
+    invitation link (accounts/mail.py sends it: app/ does not send email)."""
     email = email.strip().lower()
     if not EMAIL.match(email):
         raise AccountError(_("%(email)s is not an email address.", email=email), "email")
     if role not in ROLES:
         raise AccountError(_("Unknown role %(role)s.", role=role), "role")
-    if len(password) < MIN_PASSWORD:
+    if password is not None and len(password) < MIN_PASSWORD:
         raise AccountError(_("The password must have at least %(n)s characters.", n=MIN_PASSWORD), "password")
     unit = await _unit_for_role(role, unit_code)
     if await User.exists().where(User.email == email):
         raise AccountError(_("An account with %(email)s already exists.", email=email), "email")
+    # A secret nobody knows stands in for a missing password: checking it takes the usual time at sign-in.
+    secret = password if password is not None else secrets.token_urlsafe(32)
     user = User(email=email, role=role, unit=unit.id if unit else None, full_name=full_name,
-                password_hash=hash_password(password), language=language)
+                password_hash=await argon2(hash_password, secret), language=language)
     async with User._meta.db.transaction():
         await user.save()
         await audit.record(audit.USER_CREATED, actor, clock.now(), target=email, role=role,
                            unit=unit.code if unit else None)
     return user
+
+
+async def pending_invitations() -> set[int]:
+    """Accounts invited but not yet in: an invitation link was sent, and no link of theirs has been used."""
+    invited = await CredentialLink.select(CredentialLink.user).where(CredentialLink.purpose == "invite")
+    used = await CredentialLink.select(CredentialLink.user).where(CredentialLink.used_at.is_not_null())
+    return {r["user"] for r in invited} - {r["user"] for r in used}
 
 
 async def _unit_for_role(role: str, unit_code: str | None) -> Unit | None:
@@ -70,13 +83,20 @@ async def update_user(user: User, role: str, unit_code: str | None, active: bool
         User.id == user.id).first()
     after = {"role": role, "unit": unit.code if unit else None, "active": active}
     changes = {key: [before[key], value] for key, value in after.items() if before[key] != value}
+    now = clock.now()
     async with User._meta.db.transaction():
         await User.update({User.role: role, User.unit: unit.id if unit else None, User.active: active}).where(
             User.id == user.id)
         if not active:
             await Session.delete().where(Session.user == user.id)  # signed out everywhere, at once
+            # Revoked, not just refused while inactive: reactivating the account must not revive them.
+            await revoke_all(user, actor, now, reason="deactivated")
+            # Reset and invitation links sent before die too: they must not open the account once reactivated.
+            await CredentialLink.update({CredentialLink.expires_at: now}).where(
+                (CredentialLink.user == user.id) & CredentialLink.used_at.is_null()
+                & (CredentialLink.expires_at > now))
         if changes:
-            await audit.record(audit.USER_CHANGED, actor, clock.now(), target=user.email, **changes)
+            await audit.record(audit.USER_CHANGED, actor, now, target=user.email, **changes)
     return user
 
 

@@ -11,8 +11,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from app import access, audit
-from app.accounts import ROLE_LABELS, AccountError, create_user, update_user
+from app import access, audit, clock, lockout
+from app.accounts import ROLE_LABELS, AccountError, pending_invitations, update_user
 from app.i18n import _
 from app.clock import TZ
 from app.tables import ROLES, AuditEvent, Unit, User
@@ -21,32 +21,22 @@ from plans.rules import parse_date_input
 Form = URLEncodedBody[dict[str, str]]
 
 
-async def _context(**extra: Any) -> dict[str, Any]:
+async def users_context(**extra: Any) -> dict[str, Any]:
     users = await User.select(User.all_columns(exclude=[User.password_hash]), User.unit.code.as_alias("unit_code"),
                               User.unit.name.as_alias("unit_name")).order_by(User.role).order_by(User.email)
     units = await Unit.select(Unit.code, Unit.name).order_by(Unit.name)
     return {"users": users, "units": units, "roles": ROLES, "role_labels": ROLE_LABELS, "errors": {},
-            "values": {}, "row_errors": {}, **extra}
+            "values": {}, "row_errors": {}, "slowed": await lockout.slowed_accounts(clock.now()),
+            "invited": await pending_invitations(), "row_notices": {}, **extra}
 
 
 @get("/admin/users")
 async def users_page(request: Request) -> Template:
     access.require_admin(request)
-    return Template("admin/users.html", context=await _context())
+    return Template("admin/users.html", context=await users_context())
 
 
-@post("/admin/users")
-async def user_create(request: Request, data: Form) -> Response:
-    admin = access.require_admin(request)
-    try:
-        await create_user(data.get("email", ""), data.get("role", ""), data.get("unit") or None,
-                          data.get("password", ""), data.get("full_name", "").strip(), data.get("language", "vi"),
-                          actor=admin)
-    except AccountError as exc:
-        values = {k: v for k, v in data.items() if k != "password"}
-        return Template("admin/users.html", status_code=400,
-                        context=await _context(errors={exc.field or "email": str(exc)}, values=values))
-    return Redirect("/admin/users", status_code=303)
+# POST /admin/users (a new account, or an invitation) is accounts/password_routes.py: it sends email.
 
 
 @post("/admin/users/{user_id:int}")
@@ -59,7 +49,18 @@ async def user_update(request: Request, user_id: FromPath[int], data: Form) -> R
         await update_user(user, data.get("role", ""), data.get("unit") or None, data.get("active") == "on", admin)
     except AccountError as exc:
         return Template("admin/users.html", status_code=400,
-                        context=await _context(row_errors={user_id: str(exc)}))
+                        context=await users_context(row_errors={user_id: str(exc)}))
+    return Redirect("/admin/users", status_code=303)
+
+
+@post("/admin/users/{user_id:int}/unlock")
+async def user_unlock(request: Request, user_id: FromPath[int]) -> Redirect:
+    """Clear an account's refused sign-ins, e.g. after the owner phoned from a new computer (audited)."""
+    admin = access.require_admin(request)
+    user = await User.objects().where(User.id == user_id).first()
+    if user is None:
+        raise NotFoundException(_("Not found."))
+    await lockout.unlock(user, admin, clock.now())
     return Redirect("/admin/users", status_code=303)
 
 
@@ -101,4 +102,4 @@ async def audit_page(request: Request, action: FromQuery[str] = "", who: FromQue
         "next_before": events[-1]["id"] if len(rows) > PAGE else None})
 
 
-ROUTES = [users_page, user_create, user_update, audit_page]
+ROUTES = [users_page, user_update, user_unlock, audit_page]

@@ -1,4 +1,4 @@
-"""The audit log: one append-only row per security-relevant act, and the sign-in lockout read from it.
+"""The audit log: one append-only row per security-relevant act (app/lockout.py reads sign-ins from it).
 
 `record` is called inside the transaction of the act it records, so an act and its audit row land together
 or not at all. The client address comes from a context variable the auth middleware sets per request
@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,20 +19,30 @@ from app.tables import AuditEvent, User
 client_ip: contextvars.ContextVar[str] = contextvars.ContextVar("client_ip", default="")
 
 LOGIN, LOGIN_FAILED, LOGIN_LOCKED, LOGOUT = "login", "login_failed", "login_locked", "logout"
+LOGIN_UNLOCKED = "login_unlocked"  # the admin cleared an account's refused sign-ins (app/lockout.py)
 USER_CREATED, USER_CHANGED = "user_created", "user_changed"
 SCORING_RULE_CREATED, SCORING_RULE_SAVED, MANUAL_SCORE = "scoring_rule_created", "scoring_rule_saved", "manual_score"
 EVIDENCE_DELETED = "evidence_deleted"
 REMINDER_POLICY, CALENDAR_DAY = "reminder_policy", "calendar_day"
-TOKEN_CREATED = "token_created"
+TOKEN_CREATED, TOKEN_REVOKED, TOKENS_REVOKED = "token_created", "token_revoked", "tokens_revoked"
 PLAN_EVIDENCE_RULE = "plan_evidence_rule"
+# Passwords (accounts/): changed on /profile, a reset link emailed, used (PASSWORD_RESET, also when an invitation
+# link sets the first password: the lockout counts it as the account's owner proving themselves), forced by the admin.
+PASSWORD_CHANGED, PASSWORD_RESET, PASSWORD_RESET_SENT = "password_changed", "password_reset", "password_reset_sent"
+PASSWORD_RESET_FORCED, USER_INVITED = "password_reset_forced", "user_invited"
 
 ACTION_LABELS = {
     LOGIN: N_("Signed in"), LOGIN_FAILED: N_("Sign-in refused"), LOGIN_LOCKED: N_("Sign-in locked out"),
+    LOGIN_UNLOCKED: N_("Sign-in unlocked by the administrator"),
     LOGOUT: N_("Signed out"), USER_CREATED: N_("Account created"), USER_CHANGED: N_("Account changed"),
     SCORING_RULE_CREATED: N_("Scoring rule created"), SCORING_RULE_SAVED: N_("Scoring rule changed"),
     MANUAL_SCORE: N_("Points entered by hand"), EVIDENCE_DELETED: N_("Evidence deleted"),
     REMINDER_POLICY: N_("Reminder settings changed"), CALENDAR_DAY: N_("Working calendar changed"),
     TOKEN_CREATED: N_("API token created"), PLAN_EVIDENCE_RULE: N_("Plan evidence rule changed"),
+    TOKEN_REVOKED: N_("API token revoked"), TOKENS_REVOKED: N_("All API tokens of an account revoked"),
+    PASSWORD_CHANGED: N_("Password changed"), PASSWORD_RESET: N_("Password set from an emailed link"),
+    PASSWORD_RESET_SENT: N_("Password reset link sent"), PASSWORD_RESET_FORCED: N_("Password reset forced"),
+    USER_INVITED: N_("Invitation sent"),
 }
 
 # What the keys of `detail` are called on the audit page.
@@ -45,12 +54,17 @@ DETAIL_LABELS = {
     "enabled": N_("Reminders on"), "before_days": N_("Days before the deadline"),
     "repeat_every": N_("Repeat while overdue, every"), "head_after": N_("Unit head after"),
     "secretariat_after": N_("Secretariat after"), "sweep_at": N_("Sweep at"),
+    "expires": N_("Expires"), "token": N_("Token no."), "tokens": N_("Tokens revoked"), "reason": N_("Reason"),
+    "link": N_("Link"), "sessions_ended": N_("Sessions ended"),
+    "known_device": N_("Known device"),
 }
 # And the codes among the values.
 VALUE_LABELS = {
     "admin": N_("Administrator"), "secretariat": N_("Secretariat (Home Affairs)"),
     "steering": N_("Steering committee"), "unit_head": N_("Unit head"), "focal_point": N_("Focal point"),
     "holiday": N_("Extra holiday"), "workday": N_("Make-up working day"),
+    "deactivated": N_("Account deactivated"),
+    "reset": N_("Password reset"), "invite": N_("Invitation"),
 }
 
 
@@ -65,55 +79,3 @@ async def record(action: str, actor: User | None, now: dt.datetime, target: str 
 
 def _plain(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else str(value)
-
-
-async def record_lockout(email: str, until: dt.datetime, now: dt.datetime, until_text: str) -> None:
-    """A refused try during a lockout, once per lockout: a locked-out guesser cannot grow the log."""
-    email = email.strip().lower()
-    if not await AuditEvent.exists().where((AuditEvent.action == LOGIN_LOCKED) & (AuditEvent.actor_email == email)
-                                           & (AuditEvent.at > until - LOCKOUT)):
-        await record(LOGIN_LOCKED, None, now, email=email, until=until_text)
-
-
-# Sign-in lockout: after LIMIT refused sign-ins within WINDOW, sign-in is locked for LOCKOUT after the last
-# one, for that account (whatever the address) and, with a higher limit, for that address (whatever the account).
-WINDOW = dt.timedelta(minutes=15)
-LOCKOUT = dt.timedelta(minutes=15)
-ACCOUNT_LIMIT = 5
-ADDRESS_LIMIT = 20
-
-
-@dataclass(frozen=True)
-class Attempt:
-    at: dt.datetime
-    ok: bool
-
-
-def locked_until(attempts: list[Attempt], now: dt.datetime, limit: int) -> dt.datetime | None:
-    """Pure rule: the end of the lockout these attempts (oldest first) cause at `now`, or None.
-
-    Only refusals after the last successful sign-in and within WINDOW count.
-    """
-    failures: list[dt.datetime] = []
-    for attempt in attempts:
-        failures = [] if attempt.ok else [*failures, attempt.at]
-    recent = [at for at in failures if now - at < WINDOW]
-    if len(recent) < limit:
-        return None
-    until = recent[-1] + LOCKOUT
-    return until if until > now else None
-
-
-async def sign_in_lock(email: str, ip: str, now: dt.datetime) -> dt.datetime | None:
-    """When sign-in for this email, or from this address, is locked: the time it opens again."""
-    since = now - WINDOW - LOCKOUT
-    rows = await AuditEvent.select(AuditEvent.at, AuditEvent.action).where(
-        AuditEvent.action.is_in([LOGIN, LOGIN_FAILED]) & (AuditEvent.actor_email == email.strip().lower())
-        & (AuditEvent.at > since)).order_by(AuditEvent.at)
-    ends = [locked_until([Attempt(r["at"], r["action"] == LOGIN) for r in rows], now, ACCOUNT_LIMIT)]
-    if ip:
-        failures = await AuditEvent.select(AuditEvent.at).where(
-            (AuditEvent.action == LOGIN_FAILED) & (AuditEvent.ip == ip) & (AuditEvent.at > since)).order_by(
-            AuditEvent.at)
-        ends.append(locked_until([Attempt(r["at"], False) for r in failures], now, ADDRESS_LIMIT))
-    return max((end for end in ends if end), default=None)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
+import os
 import secrets
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar._parsers import parse_cookie_string
@@ -23,6 +28,7 @@ COOKIE = "parplan_session"
 LANG_COOKIE = "parplan_lang"
 SESSION_AGE = dt.timedelta(hours=12)
 MIN_PASSWORD = 8
+T = TypeVar("T")
 
 _hasher = PasswordHasher()
 
@@ -38,8 +44,32 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def _digest(token: str) -> str:
+def session_key(token: str) -> str:
+    """What the session table keeps of a cookie's token: its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+_digest = session_key
+
+
+# argon2-cffi's defaults use 4 lanes (threads) and 64 MiB per check: one check at a time per core pair keeps
+# the machine responsive under 30 simultaneous sign-ins (docs/security.md, bench/signin_stall.py).
+ARGON2_SLOTS = max(1, (os.cpu_count() or 2) // 2)
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = weakref.WeakKeyDictionary()
+
+
+def _argon2_slots() -> CapacityLimiter:
+    # One limiter per event loop: anyio's limiter belongs to the loop it was made in (tests run several).
+    loop = asyncio.get_running_loop()
+    if loop not in _slots:
+        _slots[loop] = CapacityLimiter(ARGON2_SLOTS)
+    return _slots[loop]
+
+
+async def argon2(fn: Callable[..., T], *args: Any) -> T:
+    """Every argon2 hash or check goes through here: in a thread, a few at a time per process (ARGON2_SLOTS),
+    so no route, signed in or not, can make the process run more of them at once than the machine can bear."""
+    return await to_thread.run_sync(fn, *args, limiter=_argon2_slots())
 
 
 @functools.cache
@@ -50,12 +80,13 @@ def _dummy_hash() -> str:
 async def authenticate(email: str, password: str) -> User | None:
     user = await User.objects().where(User.email == email.strip().lower()).first()
     # An unknown email costs the same argon2 work, so timing does not reveal who has an account.
-    # argon2 is slow on purpose: in a thread, so the process serves other requests meanwhile.
-    valid = await to_thread.run_sync(verify_password, user.password_hash if user else _dummy_hash(), password)
+    # argon2 is slow on purpose: in a thread, so the process serves other requests meanwhile, and a few at a
+    # time, so that a burst of sign-ins queues here instead of starving every other request of the CPU.
+    valid = await argon2(verify_password, user.password_hash if user else _dummy_hash(), password)
     if user is None or not user.active or not valid:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = await to_thread.run_sync(hash_password, password)
+        user.password_hash = await argon2(hash_password, password)
         await user.save([User.password_hash])
     return user
 

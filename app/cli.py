@@ -62,7 +62,13 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
     except AssetsMissing as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"parplan: http://{host}:{port}")
-    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level="info", proxy_headers=True)
+    # X-Forwarded-For only from the proxies named in PARPLAN_TRUSTED_PROXIES: uvicorn's default trusts any
+    # loopback client, and anything on the machine could then choose the address sign-ins are counted under.
+    proxies = get_settings().trusted_proxies
+    # A worker still importing on a busy machine is not dead: uvicorn's 5 s health check would kill it at start.
+    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=bool(proxies), forwarded_allow_ips=list(proxies) or None,
+                timeout_worker_healthcheck=60)
 
 
 @main.command()
@@ -184,20 +190,51 @@ def user() -> None:
 @click.option("--password", default=None, help="at least 8 characters; generated and printed when omitted")
 @click.option("--name", "full_name", default="")
 @click.option("--language", type=click.Choice(["vi", "en"]), default="vi")
+@click.option("--invite", is_flag=True, help="email an invitation to choose a password, instead of a password")
 def user_create(email: str, role: str, unit_code: str | None, password: str | None, full_name: str,
-                language: str) -> None:
+                language: str, invite: bool) -> None:
     """Create an account."""
     from app.accounts import AccountError, create_user
 
-    generated = password is None
-    password = password or secrets.token_urlsafe(12)
+    if invite and password is not None:
+        raise click.UsageError(_("Give either --password or --invite, not both."))
+    generated = password is None and not invite
+    password = password or (None if invite else secrets.token_urlsafe(12))
     try:
-        run(_with_migrations(create_user(email, role, unit_code, password, full_name, language)))
+        user = run(_with_migrations(create_user(email, role, unit_code, password, full_name, language)))
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(_("Created %(email)s (%(role)s).", email=email.lower(), role=role))
     if generated:
         click.echo(_("Password: %(password)s", password=password))
+    if invite:
+        _send_invitation(user)
+
+
+@user.command("unlock")
+@click.argument("email")
+def user_unlock(email: str) -> None:
+    """Clear an account's refused sign-ins, as the admin's Unlock button does (for when no admin can sign in)."""
+    from app import lockout
+
+    async def clear():
+        await migrate_db()
+        await lockout.unlock(await _account(email), None, clock.now())
+
+    run(clear())
+    click.echo(_("Sign-in unlocked for %(email)s.", email=email.strip().lower()))
+
+
+def _send_invitation(user) -> None:
+    from accounts.mail import SendFailed, send_link
+
+    try:
+        run(send_link(user, "invite", clock.now()))
+    except SendFailed as exc:
+        raise click.ClickException(_("The account was created, but the invitation email could not be sent "
+                                     "(%(reason)s). Check the mail settings, then resend it from the accounts "
+                                     "page.", reason=exc)) from exc
+    click.echo(_("Invitation sent to %(email)s.", email=user.email))
 
 
 @main.group()
@@ -208,19 +245,86 @@ def token() -> None:
 @token.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="what the token is for, e.g. the reporting script")
-def token_create(email: str, name: str) -> None:
-    """Create an API token for an account and print it (it is shown only once)."""
-    from app.tables import User
-    from app.tokens import create_token
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 366), help="days until it expires")
+def token_create(email: str, name: str, days: int) -> None:
+    """Create an API token for an account; the token is the last word printed (it is shown only once)."""
+    from app.tokens import TokenError, create_token
 
     async def make():
         await migrate_db()
-        user = await User.objects().where(User.email == email.strip().lower()).first()
-        if user is None or not user.active:
-            raise click.ClickException(_("No active account %(email)s.", email=email))
-        return await create_token(user, name, clock.now())
+        user = await _account(email, active=True)
+        return user, await create_token(user, name, clock.now(), days)
 
-    click.echo(run(make()))
+    try:
+        user, secret = run(make())
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from exc
+    # The notice on stderr, the token alone on stdout: `TOKEN=$(parplan token create …)` keeps working.
+    click.echo(_("Token for %(email)s, valid for %(days)s days. Copy it now: it is shown only once.",
+                 email=user.email, days=days), err=True)
+    click.echo(secret)
+
+
+async def _account(email: str, active: bool = False):
+    from app.tables import User
+
+    user = await User.objects().where(User.email == email.strip().lower()).first()
+    if user is None or (active and not user.active):
+        raise click.ClickException(_("No active account %(email)s.", email=email) if active else
+                                   _("No account %(email)s.", email=email))
+    return user
+
+
+@token.command("list")
+@click.argument("email")
+def token_list(email: str) -> None:
+    """List an account's tokens: id, name, created, expires, last used, state."""
+    from app.templating import local_time
+    from app.tokens import tokens_of
+
+    async def load():
+        await migrate_db()
+        return await tokens_of((await _account(email)).id, clock.now())
+
+    rows = run(load())
+    states = {"active": _("active"), "expired": _("expired"), "revoked": _("revoked")}
+    head = (_("ID"), _("Created"), _("Expires"), _("Last used"), _("State"), _("Name"))
+    click.echo(f"{head[0]:>5}  {head[1]:<16}  {head[2]:<16}  {head[3]:<16}  {head[4]:<12}  {head[5]}")
+    for row in rows:
+        created, expires, used = (local_time(row[k]) or "—" for k in ("created_at", "expires_at", "last_used_at"))
+        click.echo(f"{row['id']:>5}  {created:<16}  {expires:<16}  {used:<16}  {states[row['state']]:<12}  "
+                   f"{row['name']}")
+    if not rows:
+        click.echo(_("No API tokens."))
+
+
+@token.command("revoke")
+@click.argument("token_or_id", required=False)
+@click.option("--all", "all_of", metavar="EMAIL", default=None, help="revoke every token of this account")
+def token_revoke(token_or_id: str | None, all_of: str | None) -> None:
+    """Revoke a token (the token itself, or its id from `token list`), or every token of an account."""
+    from app.tokens import find_token, revoke_all, revoke_token
+
+    if (token_or_id is None) == (all_of is None):
+        raise click.UsageError(_("Give either a token (or its id) or --all EMAIL."))
+
+    async def revoke_one():
+        await migrate_db()
+        found = await find_token(token_or_id)
+        if found is None:
+            raise click.ClickException(_("No such token."))
+        return found, await revoke_token(found, None, clock.now())
+
+    async def revoke_every():
+        await migrate_db()
+        return await revoke_all(await _account(all_of), None, clock.now())
+
+    if all_of is not None:
+        click.echo(_("Revoked %(n)s token(s) of %(email)s.", n=run(revoke_every()), email=all_of.strip().lower()))
+        return
+    found, done = run(revoke_one())
+    click.echo(_("Revoked token #%(id)s.", id=found.id) if done else
+               _("Token #%(id)s was already revoked.", id=found.id))
 
 
 @main.group()

@@ -10,6 +10,7 @@ from typing import Any
 
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 from app.tables import Unit
 
@@ -27,6 +28,27 @@ def write_transaction():
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.immediate)
     return db.transaction()
+
+
+async def lock_row(table: type[Table], row_id: int) -> None:
+    """Hold one row against other writers until the current write transaction ends.
+
+    A rule checked after this (a count of files, a status) stays true until the commit: whoever comes second
+    waits here, then reads what the first committed (PostgreSQL's READ COMMITTED takes a fresh snapshot per
+    statement). PostgreSQL: FOR NO KEY UPDATE, the lock an UPDATE of the row takes; unlike FOR UPDATE it lets
+    rows that refer to this one be inserted meanwhile (their foreign key check takes KEY SHARE), so those
+    inserts can neither wait on it nor deadlock with it. SQLite: write_transaction() already holds the
+    database's only write lock, taken at BEGIN IMMEDIATE, so there is nothing more to take.
+    """
+    db = engine_finder()
+    if isinstance(db, SQLiteEngine):
+        current = db.current_transaction.get()
+        if current is None or current.transaction_type is not TransactionType.immediate:
+            raise RuntimeError("lock_row needs write_transaction(): a deferred transaction locks nothing")
+        return
+    if not db.transaction_exists():
+        raise RuntimeError("lock_row needs write_transaction(): outside one, the lock ends at once")
+    await table.raw(f"SELECT id FROM {table._meta.tablename} WHERE id = {{}} FOR NO KEY UPDATE", row_id)
 
 
 @contextlib.asynccontextmanager

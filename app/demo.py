@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from app.auth import hash_password
 from app.clock import TZ
+from app.db import write_transaction
 from app.demo_data import STP_2024, STP_DOC
 from app.demo_scoring import load_scoring, years_to_score
 from app.tables import Unit, User
@@ -147,7 +148,7 @@ async def load(now: dt.datetime) -> list[tuple[DemoAccount, bool]]:
         rng = random.Random(f"parplan-demo-{code}")
         parsed = stp_plan() if code == "STP" else unit_plan(code, unit.name, rng)
         actor = focal.get(code, secretariat)
-        async with Task._meta.db.transaction():
+        async with write_transaction():  # immediate: the evidence it adds locks its task
             plan = await save_parsed_plan(parsed, unit, actor, now)
             await _progress(plan.id, rng.uniform(0.45, 1.0), rng, STP_OPEN if code == "STP" else set(), actor, now)
             await _evidence(plan.id, unit.name, actor, secretariat, rng, now)
@@ -168,7 +169,7 @@ async def _current_year(units: dict[str, Unit], focal: dict[str, User], secretar
             continue
         rng = random.Random(f"parplan-demo-{code}-{today.year}")
         parsed = year_plan(code, unit.name, today.year, rng)
-        async with Task._meta.db.transaction():
+        async with write_transaction():  # immediate: the evidence it adds locks its task
             plan = await save_parsed_plan(parsed, unit, focal[code], now)
             await _progress_to_date(plan.id, today, rng, focal[code], now)
             await _evidence(plan.id, unit.name, focal[code], secretariat, rng, now)

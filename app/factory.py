@@ -19,10 +19,13 @@ from litestar.template import TemplateConfig
 
 from app import admin, web
 from app.auth import AuthMiddleware, use_request_locale
+from app.body_guard import BODY_LIMIT, CSRF_COOKIE, CSRF_EXCLUDE, CSRF_REFUSED, BodyGuard
+from app.bounds import check_request
 from app.i18n import _
 from app.security import add_security_headers
 from app.settings import get_settings
 from app.templating import ROOT, make_environment
+from accounts import password_routes, token_routes
 from board import api as board_api
 from board import export as board_export
 from board import routes as board_routes
@@ -35,9 +38,6 @@ from tasks import evidence_routes, progress_routes
 from tasks import routes as task_routes
 
 HTMX_DIST = ROOT / "node_modules" / "htmx.org" / "dist"
-
-
-CSRF_REFUSED = "CSRF token verification failed"  # Litestar's words when a form comes without a valid token
 
 
 class AssetsMissing(RuntimeError):
@@ -94,6 +94,22 @@ def _server_error(request: Request, exc: Exception) -> Response:
     use_request_locale(request.scope)
     return Template("errors/error.html", status_code=500,
                     context={"title": _("Something went wrong"), "detail": _("Please try again."), "status": 500})
+
+
+READING_THE_REQUEST = ("litestar.serialization", "litestar._kwargs", "litestar.connection", "app.bounds")
+
+
+def _too_deep(request: Request, exc: RecursionError) -> Response:
+    """Nesting too deep to decode (a JSON body of 100 000 `[`) is the request's fault: a 400 and one log line.
+    Anywhere else a RecursionError is a bug of ours, and stays a 500 with its traceback."""
+    tb, ours = exc.__traceback__, False
+    while tb is not None:
+        ours = ours or tb.tb_frame.f_globals.get("__name__", "").startswith(READING_THE_REQUEST)
+        tb = tb.tb_next
+    if not ours:
+        return _server_error(request, exc)
+    request.logger.info("request refused, nested too deep: %s %s", request.method, request.url.path)
+    return _error_page(request, ClientException(detail=_("Some values in the address or the form are not valid.")))
 
 
 # The database out of reach (faults) ----------------------------------------------------------------------
@@ -183,7 +199,8 @@ def create_app() -> Litestar:
     pooled = settings.is_postgres and settings.db_pool
     pages = Router("/", route_handlers=[*web.ROUTES, *admin.ROUTES, *plan_routes.ROUTES, *task_routes.ROUTES,
                                         *evidence_routes.ROUTES, *progress_routes.ROUTES, *board_routes.ROUTES,
-                                        *board_export.ROUTES, *scoring_routes.ROUTES, *reminder_routes.ROUTES],
+                                        *board_export.ROUTES, *scoring_routes.ROUTES, *reminder_routes.ROUTES,
+                                        *token_routes.ROUTES, *password_routes.ROUTES],
                    include_in_schema=False)
     return Litestar(
         openapi_config=OpenAPIConfig(title="parplan API", version="1", path="/api/schema",
@@ -193,12 +210,17 @@ def create_app() -> Litestar:
         on_startup=[_open_pool] if pooled else [],
         on_shutdown=[_close_pool] if pooled else [],
         route_handlers=[pages, *plan_api.ROUTES, *task_api.ROUTES, *board_api.ROUTES, *_static_routers()],
-        middleware=[AuthMiddleware()],
+        # BodyGuard after AuthMiddleware (it needs the user), before Litestar's CSRF check (so that no form is read
+        # before the sign-in and the token are checked, and no text beyond its cap is held).
+        middleware=[AuthMiddleware(), BodyGuard()],
+        request_max_body_size=BODY_LIMIT,  # routes taking files say more
+        before_request=check_request,  # ids, years and JSON bodies within bounds, for every route
         before_send=[add_security_headers],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
-                               cookie_name="parplan_csrf", cookie_samesite="lax", exclude=["^/static/", "^/healthz$", "^/api/"]),
-        exception_handlers={HTTPException: _error_page, Exception: _server_error, **_database_error_types()},
+                               cookie_name=CSRF_COOKIE, cookie_samesite="lax", exclude=CSRF_EXCLUDE),
+        exception_handlers={HTTPException: _error_page, Exception: _server_error, RecursionError: _too_deep,
+                            **_database_error_types()},
         debug=settings.debug,
     )

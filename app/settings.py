@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ KNOWN = {
     "DATABASE_URL", "REDIS_URL", "PARPLAN_EVIDENCE_DIR", "PARPLAN_OUTBOX_DIR", "PARPLAN_SECRET_KEY",
     "PARPLAN_DEBUG", "PARPLAN_SECURE_COOKIES", "PARPLAN_DB_POOL", "PARPLAN_VAR_DIR", "PARPLAN_MAX_UPLOAD_MB",
     "PARPLAN_SMTP_URL", "PARPLAN_MAIL_FROM", "PARPLAN_BASE_URL", "PARPLAN_SEND_LEASE_SECONDS",
+    "PARPLAN_TRUSTED_PROXIES",
 }
 
 
@@ -37,6 +39,7 @@ class Settings:
     mail_from: str
     base_url: str  # for links in emails
     send_lease_seconds: int  # a claimed email not recorded after this long is taken over by another worker
+    trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-For is believed; none: ignored
 
     @property
     def is_postgres(self) -> bool:
@@ -110,6 +113,23 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
+def _trusted_proxies() -> tuple[str, ...]:
+    """PARPLAN_TRUSTED_PROXIES: the reverse proxies in front of parplan, as addresses or networks.
+
+    Only their X-Forwarded-For names the client (the sign-in limits and the audit log use that address).
+    Empty, the default: the header is ignored, so no client can pick the address it is counted under.
+    """
+    raw = os.environ.get("PARPLAN_TRUSTED_PROXIES") or ""
+    proxies = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise SettingsError(f"PARPLAN_TRUSTED_PROXIES: {proxy!r} is not an address or network; name the "
+                                "proxies, e.g. 127.0.0.1,10.0.0.0/24 (there is no 'trust everyone')") from None
+    return proxies
+
+
 def _reject_unknown() -> None:
     # A typo such as PARPLAN_SECRETKEY would otherwise be ignored silently (and each server invent its own key).
     unknown = sorted(k for k in os.environ if k.startswith("PARPLAN_") and k not in KNOWN
@@ -140,6 +160,7 @@ def load() -> Settings:
         mail_from=os.environ.get("PARPLAN_MAIL_FROM") or "parplan <no-reply@parplan.local>",
         base_url=_base_url(),
         send_lease_seconds=_whole("PARPLAN_SEND_LEASE_SECONDS", 600, 1, 86_400),
+        trusted_proxies=_trusted_proxies(),
     )
 
 

@@ -48,6 +48,30 @@ class Session(Table, tablename="parplan_session"):
     expires_at = Timestamptz(index=True)
 
 
+class KnownDevice(Table, tablename="known_device"):
+    """A browser this person signed in from before (the `parplan_device` cookie), which sign-in slows less.
+
+    Only the SHA-256 of the cookie's token is stored. Rows stay for a year after the last sign-in
+    (app/lockout.py); the back-off rules are there.
+    """
+
+    key = Varchar(length=64, unique=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+
+
+class SignInClaim(Table, tablename="sign_in_claim"):
+    """A sign-in whose password is being checked right now: claimed in a short transaction before argon2
+    runs, deleted when the outcome is written. While it exists it counts as a refusal, so simultaneous
+    guesses cannot pass the lockout check together (app/lockout.py)."""
+
+    email = Varchar(length=255, index=True)  # the account tried, lowercased, whether it exists or not
+    ip = Varchar(length=45, default="", index=True)
+    known_device = Boolean(default=False)
+    started_at = Timestamptz()
+
+
 class ApiToken(Table, tablename="parplan_api_token"):
     """A bearer token for the JSON API; only its SHA-256 is stored, the token is shown once."""
 
@@ -55,7 +79,9 @@ class ApiToken(Table, tablename="parplan_api_token"):
     user = ForeignKey(User, on_delete=OnDelete.cascade)
     name = Varchar(length=128, default="")
     created_at = Timestamptz()
-    last_used_at = Timestamptz(null=True, default=None)
+    # Null only for a token made before expiry existed and not yet migrated (core_2026_12_03t10_00_00).
+    expires_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)  # to the minute (app/tokens.py LAST_USED_EVERY)
     revoked_at = Timestamptz(null=True, default=None)
 
 
@@ -74,3 +100,20 @@ class AuditEvent(Table, tablename="audit_event"):
     target = Varchar(length=255, default="")
     detail = Text(default="{}")  # JSON: before/after values, reasons
     ip = Varchar(length=45, default="")
+
+
+class CredentialLink(Table, tablename="credential_link"):
+    """A single-use emailed link to set a password: a reset (short-lived) or an invitation (a week).
+
+    Only the SHA-256 of the link's token is stored, so a copy of the table opens nothing. Using it is a
+    conditional UPDATE on `used_at IS NULL AND expires_at > now`: of two clicks, exactly one wins
+    (accounts/links.py). Kept after use, as the record of who was invited and when.
+    """
+
+    key = Varchar(length=64, unique=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)  # an account's recent links: rate limit
+    purpose = Varchar(length=8)  # "reset" | "invite"
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_by_id = Integer(null=True, default=None)  # the admin who forced the reset or invited; None: self

@@ -145,9 +145,9 @@ def htmx_headers(client: httpx.AsyncClient, task_id: int) -> dict[str, str]:
             "x-csrftoken": client.cookies.get("parplan_csrf", "")}
 
 
-async def sign_in(client: httpx.AsyncClient, email: str) -> int:
+async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> int:
     await client.get("/login")
-    response = await client.post("/login", data={"email": email, "password": PASSWORD, "next": "/my/tasks"},
+    response = await client.post("/login", data={"email": email, "password": password, "next": "/my/tasks"},
                                  headers={"x-csrftoken": client.cookies.get("parplan_csrf", "")})
     return response.status_code
 

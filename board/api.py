@@ -9,6 +9,7 @@ from litestar import Request, get
 from litestar.params import FromQuery
 
 from app import access, clock
+from app.bounds import Year
 from board.build import Row, build_board
 from board.params import board_filter
 from scoring.rules import round_points
@@ -63,7 +64,7 @@ def row_out(row: Row) -> BoardRowOut:
 
 
 @get("/api/board", tags=["board"])
-async def api_board(request: Request, year: FromQuery[int], as_of: FromQuery[dt.date | None] = None,
+async def api_board(request: Request, year: Year, as_of: FromQuery[dt.date | None] = None,
                     block: FromQuery[str | None] = None, field: FromQuery[str | None] = None,
                     component: FromQuery[int | None] = None) -> BoardOut:
     """The completion board at a cut-off (default: today, or 31 December of a past year), block by block in rank

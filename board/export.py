@@ -10,6 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 
 from app import access, clock
+from app.bounds import OptionalYear
 from board import export_write
 from board.build import Board, build_board
 from board.params import board_filter, board_sort
@@ -20,7 +21,7 @@ from plans.rules import fold
 CSV = "text/csv; charset=utf-8"
 
 
-async def provide_board(request: Request, year: FromQuery[int | None] = None, as_of: FromQuery[dt.date | None] = None,
+async def provide_board(request: Request, year: OptionalYear = None, as_of: FromQuery[dt.date | None] = None,
                         block: FromQuery[str] = "", field: FromQuery[str] = "", component: FromQuery[str] = "",
                         sort: FromQuery[str] = "rank") -> Board:
     """Access first, then the board the page would show for the page's own parameters (bad values: 400)."""

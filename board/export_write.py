@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.cells import csv_text, put
 from app.i18n import N_, _, format_date, format_number, format_percent
 from board.build import SORT_LABELS, Board, Row
 from plans.routes import COMPONENTS
@@ -112,7 +113,9 @@ def write_xlsx(board: Board, field_name: str = "") -> bytes:
     sheet.title = f"Bang theo doi {board.filter.year}"  # ASCII like the file name: safe in every Excel
     lines = preamble(board, field_name)
     for number, text in enumerate(lines, start=1):
-        sheet.cell(row=number, column=1, value=text).font = Font(bold=number == 1, size=14 if number == 1 else 11)
+        cell = sheet.cell(row=number, column=1)
+        put(cell, text)  # the preamble names blocks and fields as typed: text, never a formula
+        cell.font = Font(bold=number == 1, size=14 if number == 1 else 11)
     header_row = len(lines) + 2
     _xlsx_header(sheet, header_row)
     for number, line in enumerate(table_lines(board), start=header_row + 1):
@@ -126,7 +129,8 @@ def write_xlsx(board: Board, field_name: str = "") -> bytes:
 def _xlsx_header(sheet: Worksheet, row: int) -> None:
     for column, (heading, width) in enumerate(zip(HEADINGS, WIDTHS), start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
-        cell = sheet.cell(row=row, column=column, value=_(heading))
+        cell = sheet.cell(row=row, column=column)
+        put(cell, _(heading))
         cell.font = BOLD
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
@@ -141,7 +145,7 @@ def _xlsx_line(sheet: Worksheet, row: int, line: Line) -> None:
         elif value is None and column - 1 == PERCENT_COLUMN:
             cell.value = "—"  # no task counts: the page shows a dash, never 0%
         else:
-            cell.value = value if value != "" else None
+            put(cell, value if value != "" else None)  # unit names and codes are text, never formulas
         if line.kind != "unit":
             cell.font = BOLD
 
@@ -153,7 +157,7 @@ def write_csv(board: Board, field_name: str = "") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for text in preamble(board, field_name):
-        writer.writerow([text])
+        writer.writerow([csv_text(text)])
     writer.writerow([])
     writer.writerow([_(h) for h in HEADINGS])
     for line in table_lines(board):
@@ -166,4 +170,6 @@ def _csv_value(value: object, column: int, places: int) -> str:
         return format_percent(value)  # type: ignore[arg-type]
     if isinstance(value, Decimal):
         return format_number(value, places)
+    if isinstance(value, str):
+        return csv_text(value)  # a unit's name or code as typed: never a formula in a spreadsheet program
     return "" if value is None else str(value)

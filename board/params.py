@@ -29,7 +29,7 @@ def _component(raw: str | int | None) -> int | None:
 def board_filter(year: int | None, as_of: dt.date | None, block: str | None, field: str | None,
                  component: str | int | None, today: dt.date) -> Filter:
     """A 400 with its own message (ClientException) for a value the board cannot show."""
-    year = year or today.year
+    year = today.year if year is None else year  # 0 is a year out of range, not "this year"
     if not 2000 <= year <= 2100:
         raise ClientException(detail=_("Choose a year between 2000 and 2100."))
     if "\x00" in f"{block}{field}":  # no block or field has one, and PostgreSQL refuses it in a query

@@ -17,6 +17,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
 from app import access, clock
+from app.bounds import OptionalYear, Page
 from app.db import concurrently
 from app.i18n import _, format_number, format_percent
 from app.tables import Unit
@@ -155,10 +156,10 @@ async def task_rows(flt: Filter, unit_id: int, state: str) -> list[dict[str, Any
 # Handlers -------------------------------------------------------------------------------------------
 
 @get("/board")
-async def board_page(request: Request, year: FromQuery[int | None] = None, as_of: FromQuery[dt.date | None] = None,
+async def board_page(request: Request, year: OptionalYear = None, as_of: FromQuery[dt.date | None] = None,
                      block: FromQuery[str] = "", field: FromQuery[str] = "", component: FromQuery[str] = "",
-                     sort: FromQuery[str] = "rank", as_of_year: FromQuery[int | None] = None,
-                     page: FromQuery[int] = 1) -> Template:
+                     sort: FromQuery[str] = "rank", as_of_year: OptionalYear = None,
+                     page: Page = 1) -> Template:
     access.require_board_reader(request)
     if as_of_year is not None and year != as_of_year:
         as_of = None  # the form's date belonged to the year shown before: another year starts at its own default
@@ -168,7 +169,7 @@ async def board_page(request: Request, year: FromQuery[int | None] = None, as_of
 
 
 @get("/board/units/{unit_id:int}/tasks")
-async def board_unit_tasks(request: Request, unit_id: FromPath[int], year: FromQuery[int | None] = None,
+async def board_unit_tasks(request: Request, unit_id: FromPath[int], year: OptionalYear = None,
                            as_of: FromQuery[dt.date | None] = None,
                            group: Annotated[str, QueryParameter(name="state")] = "all",  # "state" is reserved by Litestar
                            field: FromQuery[str] = "", component: FromQuery[str] = "") -> Template:
@@ -184,7 +185,7 @@ async def board_unit_tasks(request: Request, unit_id: FromPath[int], year: FromQ
 
 
 @get("/board/units/{unit_id:int}/score")
-async def board_unit_score(request: Request, unit_id: FromPath[int], year: FromQuery[int | None] = None,
+async def board_unit_score(request: Request, unit_id: FromPath[int], year: OptionalYear = None,
                            as_of: FromQuery[dt.date | None] = None) -> Template:
     access.require_board_reader(request)
     flt = _filter(year, as_of, "", "", "")

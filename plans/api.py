@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated
 
 from litestar import Request, get
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery
 
 from app import access, clock
+from app.bounds import Id, Year
 from plans import queries
 from tasks.rules import Completion
 
-# Bounds the schema declares and Litestar enforces (400), so that no number reaches the database that its
-# columns cannot hold: ids are PostgreSQL integers, and plan years are those the board shows.
-MAX_ID = 2**31 - 1
-ApiId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
-ApiYear = Annotated[int, QueryParameter(ge=2000, le=2100)]
 
 
 @dataclass
@@ -83,7 +78,7 @@ def _plan_out(p: dict, c: Completion, fields: list[FieldOut] | None = None) -> P
 
 
 @get("/api/plans", tags=["plans"])
-async def api_plans(request: Request, year: ApiYear, unit: FromQuery[str | None] = None) -> list[PlanOut]:
+async def api_plans(request: Request, year: Year, unit: FromQuery[str | None] = None) -> list[PlanOut]:
     """The plans in the caller's scope for a year (a unit's own plans for its focal points and head)."""
     user = access.require_user(request)
     rows = await queries.plan_rows(access.plan_scope(user), year, clock.today())
@@ -93,7 +88,7 @@ async def api_plans(request: Request, year: ApiYear, unit: FromQuery[str | None]
 
 
 @get("/api/plans/{plan_id:int}", tags=["plans"])
-async def api_plan(request: Request, plan_id: ApiId) -> PlanOut:
+async def api_plan(request: Request, plan_id: Id) -> PlanOut:
     """One plan with its fields, tasks and completion ratios at today."""
     await access.plan_for_user(request, plan_id)
     view = await queries.plan_view(plan_id, clock.today())

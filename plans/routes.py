@@ -18,6 +18,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from app import access, clock
+from app.bounds import refused
 from app.i18n import N_, _
 from app.settings import get_settings
 from app.tables import Unit
@@ -53,15 +54,25 @@ async def _writable_units(request: Request) -> list[dict[str, Any]]:
 
 
 @get("/plans")
-async def plan_list(request: Request, year: FromQuery[int | None] = None, all: FromQuery[bool] = False,
+async def plan_list(request: Request, year: FromQuery[str] = "", all: FromQuery[bool] = False,
                     q: FromQuery[str] = "") -> Template:
     user = access.require_user(request)
+    year = _year_filter(year)
     where = access.readable_plans(user) if all else access.plan_scope(user)
     plans = [p for p in await queries.plan_rows(where, year, clock.today())
              if matches(q, p["unit_name"], p["unit_code"], p["title"], p["doc_number"])]
     return Template("plans/list.html", context={
         "plans": plans, "years": await queries.plan_years(where), "year": year, "all": all, "q": q,
         "units": await _writable_units(request)})
+
+
+def _year_filter(raw: str) -> int | None:
+    """The list's year filter: "All years" sends an empty value; a year out of range is refused."""
+    errors: dict[str, str] = {}
+    year = forms.year_choice(raw, errors, required=False)
+    if errors:
+        raise refused("year", errors["year"])
+    return year
 
 
 async def _detail_context(request: Request, plan_id: int, as_of: dt.date | None = None,

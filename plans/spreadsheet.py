@@ -152,6 +152,8 @@ def _too_large() -> SpreadsheetError:
 def _open(handle: BinaryIO):
     try:
         package.check_package(handle)  # before openpyxl builds anything from the file
+        # Values as the reader sees them: a formula's last computed result, a text cell's text. A text beginning
+        # with "=" is stored as text, and the exports write it back as text (app.cells), never as a formula.
         return load_workbook(handle, read_only=True, data_only=True)
     except package.TooLarge:
         raise _too_large() from None

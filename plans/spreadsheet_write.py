@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.cells import put
 from plans.rules import fold, int_to_roman
 
 if TYPE_CHECKING:  # plans.spreadsheet imports this module to re-export write_plan
@@ -54,7 +55,7 @@ def _put(sheet: Worksheet, ref: str, value: object, *, bold: bool = False, itali
     if ":" in ref:
         sheet.merge_cells(ref)
     cell = sheet[ref.split(":")[0]]
-    cell.value = value
+    put(cell, value)  # user text (a task's partners, its output) is written as text, never as a formula
     cell.font = Font(name=FONT, size=size, bold=bold, italic=italic)
     cell.alignment = align
 

@@ -164,8 +164,6 @@ def _as_of(raw: str | None, year: int) -> dt.date:
 
 async def _unit_page(request: Request, unit: dict[str, Any], year: int, as_of: dt.date, status: int = 200,
                      **extra: Any) -> Template:
-    if not 2000 <= year <= 2100:
-        raise NotFoundException(_("Not found."))
     view = await queries.unit_score(unit, year, as_of)
     max_bytes = get_settings().max_upload_bytes
     return Template("scoring/unit.html", status_code=status, context={

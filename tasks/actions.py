@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 from app.clock import TZ
-from app.db import write_transaction
+from app.db import lock_row, write_transaction
 from app.i18n import _
 from app.tables import User
 from tasks.rules import ProgressUpdate, Status, clamp_progress, progress_errors
@@ -92,6 +94,20 @@ class ProgressRefused(Exception):
         self.errors = errors
 
 
+@contextlib.asynccontextmanager
+async def task_locked(task_id: int) -> AsyncIterator[None]:
+    """A write transaction that holds the task against every other change to its status or its evidence.
+
+    A rule that reads and then writes on what it read — the evidence a done task needs, the last file of a done
+    task, a verdict on a file — reads only inside this, so of two people acting at once the second waits and
+    then sees what the first committed. Two deletes of a done task's two files each counted two and both went
+    through before this. Lock the task before any of its evidence rows: one order everywhere, no deadlock.
+    """
+    async with write_transaction():
+        await lock_row(Task, task_id)
+        yield
+
+
 _EVIDENCE_REQUIRED = Task.field.plan.evidence_required.as_alias("required")  # a chain of joins, built once
 
 
@@ -99,14 +115,18 @@ async def report_progress(task: Task, update: ProgressUpdate, version: int, acto
                           now: dt.datetime) -> Task:
     """A focal point's report — status, progress, note, completion date — checked and saved with history.
 
-    Raises ProgressRefused when a rule says no, StaleTask when the task moved on since `version`.
+    Raises ProgressRefused when a rule says no, StaleTask when the task moved on since `version`. The rules read
+    the task and its files under the task's lock: a file deleted meanwhile is not counted.
     """
     if version != task.version:  # even a change to the same values is refused when made on a stale copy
         raise StaleTask(task)
-    plan = await Task.select(_EVIDENCE_REQUIRED).where(Task.id == task.id).first()
-    async with write_transaction():
+    async with task_locked(task.id):
+        current = await Task.select(Task.version, Task.status, _EVIDENCE_REQUIRED).where(Task.id == task.id).first()
+        if current is None or current["version"] != version:
+            raise StaleTask(await Task.objects().where(Task.id == task.id).first())
         evidence = await live_evidence_count(task.id)
-        errors = progress_errors(update, Status(task.status), now.astimezone(TZ).date(), evidence, plan["required"])
+        errors = progress_errors(update, Status(current["status"]), now.astimezone(TZ).date(), evidence,
+                                 current["required"])
         if errors:
             raise ProgressRefused(errors)
         values = {"status": update.status.value, "progress": update.progress, "note": update.note}

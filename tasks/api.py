@@ -11,10 +11,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import JSONBody, MultipartBody
 
 from app import access, clock
+from app.bounds import Id
+from app.body_guard import TEXT_LIMITS
 from app.i18n import _
-from plans.api import ApiId, TaskOut, task_out
+from plans.api import TaskOut, task_out
 from tasks import evidence, queries
 from tasks.evidence_routes import MAX_BODY
+from tasks.upload_stream import EVIDENCE_TEXT
 from tasks.tables import Evidence
 from tasks.actions import ProgressRefused, StaleTask, report_progress
 from tasks.rules import ProgressUpdate, Status
@@ -34,7 +37,7 @@ async def _current(task_id: int) -> TaskOut:
 
 
 @patch("/api/tasks/{task_id:int}", tags=["tasks"])
-async def api_task_patch(request: Request, task_id: ApiId, data: JSONBody[TaskPatch]) -> TaskOut:
+async def api_task_patch(request: Request, task_id: Id, data: JSONBody[TaskPatch]) -> TaskOut:
     """Change a task's status, progress, note or completion date (done needs the date and, if the plan says so,
     evidence)."""
     task = await access.task_for_user(request, task_id, write=True)
@@ -89,7 +92,7 @@ def _evidence_out(e: Evidence) -> EvidenceOut:
 
 
 @get("/api/tasks/{task_id:int}/evidence", tags=["evidence"])
-async def api_evidence_list(request: Request, task_id: ApiId) -> list[EvidenceOut]:
+async def api_evidence_list(request: Request, task_id: Id) -> list[EvidenceOut]:
     """The task's evidence files (deleted ones left out). Downloads use the page URL with a browser session."""
     await access.task_for_user(request, task_id)
     rows = await Evidence.objects().where((Evidence.task == task_id) & Evidence.deleted_at.is_null()).order_by(
@@ -97,8 +100,9 @@ async def api_evidence_list(request: Request, task_id: ApiId) -> list[EvidenceOu
     return [_evidence_out(e) for e in rows]
 
 
-@post("/api/tasks/{task_id:int}/evidence", tags=["evidence"], request_max_body_size=MAX_BODY)
-async def api_evidence_upload(request: Request, task_id: ApiId,
+@post("/api/tasks/{task_id:int}/evidence", tags=["evidence"], request_max_body_size=MAX_BODY,
+      opt={TEXT_LIMITS: EVIDENCE_TEXT})
+async def api_evidence_upload(request: Request, task_id: Id,
                               data: MultipartBody[EvidenceForm]) -> list[EvidenceOut]:
     """Upload evidence with the same type and size limits as the pages; nothing is stored if any file is refused."""
     await access.task_for_user(request, task_id, write=True)

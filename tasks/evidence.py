@@ -26,7 +26,7 @@ from app.settings import get_settings
 from app.storage import Incoming, Storage, TooLarge, file_chunks, get_storage
 from app.tables import User
 from plans.rules import parse_date_input
-from tasks.actions import live_evidence_count
+from tasks.actions import live_evidence_count, task_locked
 from tasks.tables import Evidence, Task, TaskEvent
 
 MIB = 1024 * 1024
@@ -269,7 +269,7 @@ async def add_evidence(task_id: int, uploads: list[Upload], details: Mapping[str
                                              limit=megabytes(max_bytes))]}) from None
         rows.append(Evidence(task=task_id, sha256=stored.sha256, size=stored.size, original_name=name,
                              content_type=content_type, uploaded_by=actor.id, uploaded_at=now, **values))
-    async with Evidence._meta.db.transaction():
+    async with task_locked(task_id):  # it reads nothing, but takes its turn: the task first, then its evidence
         for row in rows:
             await row.save()
             await _event(task_id, actor, now, ADDED, {"evidence": [None, row.original_name]})
@@ -289,9 +289,10 @@ async def delete_evidence(evidence: Evidence, actor: User, now: dt.datetime) -> 
     """Hide the evidence; its row and file stay for the history. False when it was already deleted.
 
     The last file of a task marked done stays while its plan requires evidence: the ratio counts the
-    task as proven.
+    task as proven. The task's lock makes "the last" true: two deletes of a done task's two files at once
+    each counted two and both went through, and a delete racing "done" let the task be done with no file.
     """
-    async with Evidence._meta.db.transaction():
+    async with task_locked(evidence.task):
         task = await Task.select(Task.status, Task.field.plan.evidence_required.as_alias("required")).where(
             Task.id == evidence.task).first()
         if task["status"] == "done" and task["required"] and await live_evidence_count(evidence.task) <= 1:
@@ -307,8 +308,13 @@ async def delete_evidence(evidence: Evidence, actor: User, now: dt.datetime) -> 
     return True
 
 
-async def review_evidence(evidence: Evidence, verdict: str, comment: str, actor: User, now: dt.datetime) -> None:
-    """The secretariat's verdict: accepted, or needs more with a comment saying what is missing."""
+async def review_evidence(evidence: Evidence, verdict: str, comment: str, actor: User, now: dt.datetime,
+                          seen: tuple[str, str] | None = None) -> None:
+    """The secretariat's verdict: accepted, or needs more with a comment saying what is missing.
+
+    `seen` is the verdict and comment the reviewer's page showed (by default, `evidence` as read). If another
+    verdict came since, this one is refused rather than written over it: the reviewer decided without it.
+    """
     comment = (comment or "").strip()
     if verdict not in ("accepted", "needs_more"):
         raise EvidenceError({"review": _("Choose Accepted or Needs more.")})
@@ -316,22 +322,26 @@ async def review_evidence(evidence: Evidence, verdict: str, comment: str, actor:
         raise EvidenceError({"review": _("Say what is missing.")})
     if len(comment) > 2000:
         raise EvidenceError({"review": _("At most %(n)s characters.", n=2000)})
-    changes: dict[str, list] = {"review": [evidence.review, verdict]} if verdict != evidence.review else {}
-    if comment != evidence.review_comment:
-        changes["review_comment"] = [evidence.review_comment, comment]
-    if not changes:
-        return
-    async with Evidence._meta.db.transaction():
-        updated = await Evidence.update({Evidence.review: verdict, Evidence.review_comment: comment,
-                                         Evidence.reviewed_by: actor.id, Evidence.reviewed_at: now}).where(
-            (Evidence.id == evidence.id) & (Evidence.review == evidence.review)
-            & (Evidence.review_comment == evidence.review_comment) & Evidence.deleted_at.is_null()
-        ).returning(Evidence.id)
-        if not updated:
+    async with task_locked(evidence.task):
+        row = await Evidence.select(Evidence.review, Evidence.review_comment, Evidence.deleted_at).where(
+            Evidence.id == evidence.id).first()
+        if row["deleted_at"] is not None:
+            raise EvidenceError({"review": _("This file was deleted a moment ago.")})
+        current, wanted = (row["review"], row["review_comment"]), (verdict, comment)
+        if current == wanted:  # nothing to change (a double click, or the same verdict from a colleague)
+            return
+        if current != (seen or (evidence.review, evidence.review_comment)):
             raise EvidenceError({"review": _("Someone reviewed this file a moment ago; check the verdict shown.")})
-        # The file's name says which of the task's files the verdict is about.
-        changes["evidence"] = [evidence.original_name, evidence.original_name]
-        await _event(evidence.task, actor, now, REVIEWED, changes)
+        await Evidence.update({Evidence.review: verdict, Evidence.review_comment: comment,
+                               Evidence.reviewed_by: actor.id, Evidence.reviewed_at: now}).where(
+            Evidence.id == evidence.id)
+        await _event(evidence.task, actor, now, REVIEWED, _review_changes(evidence, current, wanted))
+
+
+def _review_changes(evidence: Evidence, before: tuple[str, str], after: tuple[str, str]) -> dict[str, list]:
+    """The history line of a verdict; the file's name says which of the task's files it is about."""
+    changes = {key: [old, new] for key, old, new in zip(("review", "review_comment"), before, after) if old != new}
+    return {**changes, "evidence": [evidence.original_name, evidence.original_name]}
 
 
 # Reading ------------------------------------------------------------------------------------------------

@@ -19,13 +19,14 @@ from litestar.utils.scope.state import ScopeState
 
 from app import access, clock
 from app.auth import use_request_locale
+from app.body_guard import TEXT_LIMITS, FormTooLong
 from app.i18n import _
 from app.settings import get_settings
 from app.storage import get_storage
 from tasks import evidence
 from tasks.routes import detail_context
 from tasks.tables import Evidence, Task
-from tasks.upload_stream import FORM_MARGIN, streamed_form
+from tasks.upload_stream import EVIDENCE_TEXT, FORM_MARGIN, streamed_form
 
 MAX_BODY = get_settings().max_upload_bytes + FORM_MARGIN
 MULTI_PART = RequestEncodingType.MULTI_PART
@@ -81,15 +82,17 @@ def _unreadable_text() -> str:
 
 
 def _refused_while_read(request: Request, exc: HTTPException) -> Response:
-    """The body was refused before the handler ran: a plain form is read by the CSRF check first.
+    """The body was refused before the handler ran: BodyGuard reads the first bytes of a plain form for its
+    CSRF token, and refuses them there when a field before the token is past its cap.
 
     Synchronous (exception handlers are), so no task page: an error page that says why and what to do.
     """
     # The language was reset when the exception left the auth middleware: the user's again, for this answer.
     use_request_locale(request.scope)
     too_large = exc.status_code == 413
+    detail = exc.detail if isinstance(exc, FormTooLong) else _too_large_text() if too_large else _unreadable_text()
     context = {"title": _("File too large") if too_large else _("Error"), "status": exc.status_code,
-               "detail": _too_large_text() if too_large else _unreadable_text()}
+               "detail": detail}
     if getattr(request, "htmx", None):
         return HTMXTemplate(template_name="errors/_message.html", context=context, status_code=exc.status_code,
                             re_target="#messages", re_swap="innerHTML")
@@ -105,9 +108,9 @@ async def uploads_from(request: Request) -> tuple[list[evidence.Upload], dict[st
 
 
 async def evidence_uploads(request: Request) -> tuple[list[evidence.Upload], dict[str, str]]:
-    """The files and the document details. A form the CSRF check has read already (its token was in the form,
-    as a page without JavaScript sends it) is taken as Litestar parsed it; otherwise it is read as it streams in,
-    each file straight into storage."""
+    """The files and the document details. A multipart form is read as it streams in, each file straight into
+    storage (BodyGuard hands the CSRF token of a page without JavaScript to Litestar's check, which so reads no
+    form); anything else is taken as Litestar parses it."""
     if ScopeState.from_scope(request.scope).form is Empty and request.content_type[0] == MULTI_PART:
         return await streamed_form(request)
     return await uploads_from(request)
@@ -115,7 +118,7 @@ async def evidence_uploads(request: Request) -> tuple[list[evidence.Upload], dic
 
 # Over the limit, Litestar stops reading at once: before a byte of the body when the announced length says so,
 # otherwise as soon as the bytes read pass it. 400: a body that is not a readable multipart form.
-@post("/tasks/{task_id:int}/evidence", request_max_body_size=MAX_BODY,
+@post("/tasks/{task_id:int}/evidence", request_max_body_size=MAX_BODY, opt={TEXT_LIMITS: EVIDENCE_TEXT},
       exception_handlers={400: _refused_while_read, 413: _refused_while_read})
 async def evidence_upload(request: Request, task_id: FromPath[int]) -> Response:
     """Multipart: one or more `files` and the document details; the files are streamed into storage."""
@@ -124,6 +127,8 @@ async def evidence_upload(request: Request, task_id: FromPath[int]) -> Response:
         uploads, details = await evidence_uploads(request)
     except RequestEntityTooLarge:
         return await _respond(request, task_id, 413, evidence_errors={"files": [_too_large_text()]})
+    except FormTooLong as exc:
+        return await _respond(request, task_id, 400, evidence_errors={"files": [exc.detail]})
     except ClientException:
         return await _respond(request, task_id, 400, evidence_errors={"files": [_unreadable_text()]})
     try:
@@ -165,8 +170,11 @@ async def evidence_review(request: Request, evidence_id: FromPath[int],
                           data: URLEncodedBody[dict[str, str]]) -> Response:
     reviewer = access.require_reviewer(request)
     row = await _live(request, evidence_id)
+    # What the reviewer's page showed: a verdict given since then is not silently written over.
+    seen = (data["seen_review"], data.get("seen_comment", "")) if "seen_review" in data else None
     try:
-        await evidence.review_evidence(row, data.get("review", ""), data.get("comment", ""), reviewer, clock.now())
+        await evidence.review_evidence(row, data.get("review", ""), data.get("comment", ""), reviewer, clock.now(),
+                                       seen)
     except evidence.EvidenceError as exc:
         return await _respond(request, row.task, 400, review_errors={row.id: exc.errors["review"]})
     return await _respond(request, row.task)

@@ -1,6 +1,7 @@
 """Reading an evidence upload as it streams in: each file part goes straight into storage (hashed and written
-once), the other fields are held in memory. A body that is cut short or malformed is a ClientException, and
-nothing is left behind; a file past the size limit is RequestEntityTooLarge as soon as it passes it."""
+once), the other fields are held in memory, each within its cap (EVIDENCE_TEXT). A body that is cut short or
+malformed is a ClientException, and nothing is left behind; a file past the size limit is RequestEntityTooLarge
+as soon as it passes it, a field past its cap FormTooLong."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
 
+from app.body_guard import KIB, TextBudget, TextLimits, text_limits
 from app.settings import get_settings
 from app.storage import Incoming, TooLarge, get_storage
 from tasks import evidence
@@ -20,6 +22,11 @@ from tasks import evidence
 # Room for the document fields and the multipart headers around the file(s).
 FORM_MARGIN = 1024 * 1024
 MAX_FILES = 100  # files in one upload: far more than anyone picks at once, and a bound on open temp files
+MAX_HEADER = 8 * KIB  # a part's header name or value: a file name is a few hundred bytes
+# The document details, in bytes: four times the characters evidence.read_details accepts (UTF-8), so that
+# a person gets its message ("At most 4000 characters"), and anything beyond is never held.
+EVIDENCE_TEXT = TextLimits(fields={"doc_number": KIB, "doc_date": KIB, "issuer": 2 * KIB, "description": 16 * KIB},
+                           default=KIB, total=32 * KIB)
 
 
 class _Parts:
@@ -45,9 +52,13 @@ class _Parts:
 
     def _on_field(self, data: bytes, start: int, end: int) -> None:
         self._field += data[start:end]
+        if len(self._field) > MAX_HEADER:
+            raise ClientException("a multipart header too long")
 
     def _on_value(self, data: bytes, start: int, end: int) -> None:
         self._value += data[start:end]
+        if len(self._value) > MAX_HEADER:
+            raise ClientException("a multipart header too long")
 
     def _on_header_end(self) -> None:
         self._headers[self._field.lower()] = self._value
@@ -69,11 +80,11 @@ def _disposition(headers: dict[bytes, bytes]) -> tuple[str, str]:
 class _StreamedForm:
     """What a streamed body holds so far: files arriving into storage under a temp name, and the text fields."""
 
-    def __init__(self, max_bytes: int, max_parts: int):
+    def __init__(self, max_bytes: int, max_parts: int, limits: TextLimits):
         self.max_bytes, self.parts_left = max_bytes, max_parts
         self.files: list[tuple[str, Incoming]] = []
         self.fields: dict[str, str] = {}
-        self._text_room = FORM_MARGIN
+        self._text = TextBudget(limits)  # only files go to disk; the fields are held in memory, so they are capped
         self._name, self._into = "", None  # the part being read and where its bytes go (None: nowhere)
 
     async def take(self, kind: str, value: Any) -> None:
@@ -92,9 +103,7 @@ class _StreamedForm:
             else:  # a file chosen in another field is not evidence
                 self._into = None
         elif kind == "data" and isinstance(self._into, bytearray):
-            self._text_room -= len(value)
-            if self._text_room < 0:  # only files go to disk; the fields are held in memory, so they are bounded
-                raise RequestEntityTooLarge()
+            self._text.take(self._name, len(value))
             self._into += value
         elif kind == "data" and self._into is not None:
             try:
@@ -117,7 +126,8 @@ async def streamed_form(request: Request) -> tuple[list[evidence.Upload], dict[s
     boundary = request.content_type[1].get("boundary", "")
     if not boundary:
         raise ClientException("multipart boundary missing in Content-Type")
-    form = _StreamedForm(get_settings().max_upload_bytes, request.app.multipart_form_part_limit)
+    form = _StreamedForm(get_settings().max_upload_bytes, request.app.multipart_form_part_limit,
+                         text_limits(request.scope))
     try:
         parts, empty = _Parts(boundary.encode("latin-1")), True
         async for chunk in request.stream():

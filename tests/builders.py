@@ -16,7 +16,7 @@ from typing import Any
 from app.auth import hash_password
 from app.tables import Session, Unit, User
 from plans.tables import Field, Plan
-from app.tables import ApiToken, AuditEvent
+from app.tables import ApiToken, AuditEvent, SignInClaim
 from reminders.tables import CalendarDay, OutboxEmail, Reminder, ReminderPolicy, SweepRun
 from scoring.tables import ManualScore, ScoringRule, ScoringRuleVersion
 from tasks.tables import Evidence, Task, TaskDeadline, TaskEvent
@@ -49,7 +49,7 @@ def empty_audit_log() -> None:
 
 def empty_all_tables() -> None:
     empty_audit_log()
-    for table in (Reminder, OutboxEmail, SweepRun, CalendarDay, ReminderPolicy, ManualScore, ScoringRuleVersion, ScoringRule, TaskDeadline, Evidence, TaskEvent, Task, Field, Plan, ApiToken, Session, User, Unit):
+    for table in (Reminder, OutboxEmail, SweepRun, CalendarDay, ReminderPolicy, ManualScore, ScoringRuleVersion, ScoringRule, TaskDeadline, Evidence, TaskEvent, Task, Field, Plan, ApiToken, SignInClaim, Session, User, Unit):
         table.delete(force=True).run_sync()
 
 
@@ -255,5 +255,5 @@ def build_world() -> SimpleNamespace:
     now = dt.datetime.now(dt.timezone.utc)
     roles = ("admin", "secretariat", "steering", "head_a", "focal_a", "focal_b")
     w.sessions = {r: run(start_session(getattr(w, r), now)) for r in roles}
-    w.tokens = {r: run(create_token(getattr(w, r), "matrix", NOW)) for r in roles}
+    w.tokens = {r: run(create_token(getattr(w, r), "matrix", now)) for r in roles}  # tokens expire
     return w

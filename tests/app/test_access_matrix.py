@@ -23,6 +23,7 @@ from litestar.routes import HTTPRoute
 from app.auth import COOKIE
 from app.factory import create_app
 from app.settings import get_settings
+from app.tables import ApiToken
 from plans.spreadsheet import ParsedField, ParsedPlan, ParsedTask
 from plans.spreadsheet_write import write_plan
 from plans.tables import Plan
@@ -61,7 +62,24 @@ RULES: dict[str, dict[str, str]] = {
     "GET /admin/users": ADMIN_ONLY,
     "POST /admin/users": ADMIN_ONLY,
     "POST /admin/users/{user_id}": ADMIN_ONLY,
+    "POST /admin/users/{user_id}/unlock": ADMIN_ONLY,  # clears refused sign-ins (app/lockout.py)
+    # Passwords (accounts/password_routes.py): one's own on the profile; links for anyone; the admin's acts.
+    "GET /profile/password": SIGNED_IN,
+    "POST /profile/password": SIGNED_IN,
+    "GET /password/forgot": ANYONE,
+    "POST /password/forgot": ANYONE,  # the same answer for every address
+    "GET /password/reset/{token}": ANYONE,  # the link is the key: an unknown one gets the "no longer works" page
+    "POST /password/reset/{token}": ANYONE,
+    "POST /admin/users/{user_id}/reset": ADMIN_ONLY,
+    "POST /admin/users/{user_id}/invite": ADMIN_ONLY,
     "GET /admin/audit": ADMIN_ONLY,
+    # API tokens (accounts/token_routes.py): one's own on the profile; any account's for the admin.
+    "GET /profile/tokens": SIGNED_IN,
+    "POST /profile/tokens": SIGNED_IN,
+    "POST /profile/tokens/revoke-all": SIGNED_IN,
+    "POST /tokens/{token_id}/revoke": allow("admin", "focal_a"),  # focal_a's token: its owner and the admin
+    "GET /admin/users/{user_id}/tokens": ADMIN_ONLY,
+    "POST /admin/users/{user_id}/tokens/revoke-all": ADMIN_ONLY,
     "GET /plans": SIGNED_IN,
     "POST /plans": UNIT_A_WRITERS,
     "GET /plans/new": UNIT_PEOPLE,
@@ -124,6 +142,8 @@ PARAMS: dict[str, Callable[[SimpleNamespace], int]] = {
     "evidence_id": lambda w: w.evidence.id, "user_id": lambda w: w.focal_a.id, "unit_id": lambda w: w.unit_a.id,
     "year": lambda w: w.year, "rule_id": lambda w: w.rule.id, "score_id": lambda w: w.score.id,
     "email_id": lambda w: w.email.id, "day_id": lambda w: w.day.id,
+    "token": lambda w: "no-such-link",  # a password link (the real ones: tests/accounts)
+    "token_id": lambda w: ApiToken.select(ApiToken.id).where(ApiToken.user == w.focal_a.id).first().run_sync()["id"],
 }
 
 
@@ -184,6 +204,11 @@ REQUESTS: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "POST /reminders/calendar": lambda w: {"data": {"day": _weekday(w.year + 1, 10, 5), "kind": "workday",
                                                     "name": "Làm bù"}},
     "POST /profile": lambda w: {"data": {"reminders": "on", "reminder_hour": "8"}},
+    "POST /profile/password": lambda w: {"data": {"current": w.password, "new": "mat khau moi dai",
+                                                  "confirm": "mat khau moi dai"}},
+    "POST /password/forgot": lambda w: {"data": {"email": w.focal_a.email}},
+    "POST /password/reset/{token}": lambda w: {"data": {"new": "mat khau moi dai", "confirm": "mat khau moi dai"}},
+    "POST /profile/tokens": lambda w: {"data": {"name": "kịch bản", "days": "30"}},
     "GET /api/plans": lambda w: {"params": {"year": w.year}},
     "PATCH /api/tasks/{task_id}": lambda w: {"json": {"version": 1, "progress": 60}},
     "POST /api/tasks/{task_id}/evidence": lambda w: {"files": _pdf("bao-cao-api.pdf")},

@@ -14,7 +14,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import negative_data_rejection, not_a_server_error
+from schemathesis.generation import GenerationMode
 
 from app import clock
 from app.factory import create_app
@@ -23,7 +24,7 @@ from plans.tables import Plan
 from scoring.examples import stepped
 from scoring.tables import ScoringRule
 from tasks.tables import Evidence, Task, TaskEvent
-from tests.builders import NOW, TaskSpec, make_plan, run
+from tests.builders import TaskSpec, make_plan, run
 
 # Once, on PostgreSQL: PostgreSQL is the production database, and the stricter one about values.
 pytestmark = pytest.mark.only_db("postgres")
@@ -47,7 +48,7 @@ REAL_IN = {"task_id": "path_parameters", "plan_id": "path_parameters", "year": "
 def real(actors) -> dict:
     """Tokens of an admin and a focal point, and the values that reach real objects: ids, year, versions."""
     seed(actors)
-    return {"token": [run(create_token(user, "fuzz", NOW)) for user in (actors.focal_a, actors.admin)],
+    return {"token": [run(create_token(user, "fuzz", clock.now())) for user in (actors.focal_a, actors.admin)],
             "task_id": [t["id"] for t in Task.select(Task.id).run_sync()],
             "plan_id": [p["id"] for p in Plan.select(Plan.id).run_sync()],
             "year": [clock.today().year], "version": [1, 2, 3]}
@@ -73,13 +74,62 @@ def test_no_generated_request_gets_a_server_error(case, data, real):
     case.call_and_validate(headers=aim(case, real, data), checks=[not_a_server_error])
 
 
+# Values outside the schema: ids and years beyond their bounds, a string where it says integer, a body of the
+# wrong shape. Each must be refused with a 4xx (negative_data_rejection), none may get a 500. Only the token is
+# real, so that the values reach the checks behind the sign-in.
+negative = schemathesis.openapi.from_asgi("/api/schema/openapi.json", create_app())
+negative.config.generation.update(modes=[GenerationMode.NEGATIVE])
+
+
+@negative.parametrize()
+@negative.given(data=st.data())
+@settings(max_examples=40, derandomize=True, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_no_request_outside_the_schema_is_accepted_or_gets_a_server_error(case, data, real):
+    headers = {"Authorization": f"Bearer {data.draw(st.sampled_from(real['token']), label='token')}"}
+    case.call_and_validate(headers=headers, checks=[not_a_server_error, negative_data_rejection])
+
+
+def declared_properties(case) -> set[str]:
+    ref = case.operation.definition.raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get(
+        "schema", {}).get("$ref", "")
+    return set(schema.raw_schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]) if ref else set()
+
+
+def stringify_a_number(case, data) -> str | None:
+    """One integer the body's schema declares, sent as a string ("4"); the key, or None when there is none.
+    (Properties the schema does not declare are ignored, whatever their type.)"""
+    body = case.body if isinstance(case.body, dict) else {}
+    numbers = sorted(k for k, v in body.items() if isinstance(v, int) and not isinstance(v, bool)
+                     and k in declared_properties(case))
+    if not numbers:
+        return None
+    key = data.draw(st.sampled_from(numbers), label="stringified")
+    body[key] = str(body[key])
+    return key
+
+
+@schema.include(method="PATCH").parametrize()
+@schema.given(data=st.data())
+@settings(max_examples=20, derandomize=True, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_an_integer_sent_as_a_string_is_refused_naming_it(case, data, real):
+    # On the case itself: a case generated without the security header drops the one passed to call().
+    case.headers = {**(case.headers or {}), **aim(case, real, data)}
+    key = stringify_a_number(case, data)
+    response = case.call()
+    case.validate_response(response, checks=[not_a_server_error])
+    if key is not None:
+        assert response.status_code == 400 and key in response.json()["errors"], (case.body, response.text)
+
+
 # Server errors found while fuzzing, each a 500 on PostgreSQL before its fix -------------------------------
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def token_for(user) -> dict[str, str]:
-    return {"Authorization": f"Bearer {run(create_token(user, 'test', NOW))}"}
+    return {"Authorization": f"Bearer {run(create_token(user, 'test', clock.now()))}"}
 
 
 def test_ids_and_years_that_no_column_can_hold_get_400_saying_which(client, actors):

@@ -6,7 +6,7 @@ import pytest
 
 from scoring import examples
 from scoring.tables import ScoringRule
-from tests.builders import NOW, TaskSpec, make_plan, make_unit, run
+from tests.builders import TaskSpec, make_plan, make_unit, run
 
 END = dt.date(2024, 12, 31)
 FIELDS = {"unit_code", "unit_name", "block", "total", "done_on_time", "done_late", "in_progress", "not_started",
@@ -15,9 +15,11 @@ FIELDS = {"unit_code", "unit_name", "block", "total", "done_on_time", "done_late
 
 
 def token_for(user) -> dict[str, str]:
+    from app import clock
     from app.tokens import create_token
 
-    return {"Authorization": f"Bearer {run(create_token(user, 'test', NOW))}"}
+    # Created now, not at NOW: a token expires (90 days), and the API checks it against the real clock.
+    return {"Authorization": f"Bearer {run(create_token(user, 'test', clock.now()))}"}
 
 
 def board_plan(unit, done: int = 26, later: dt.date | None = None):

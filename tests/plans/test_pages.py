@@ -39,6 +39,15 @@ def test_the_plan_list_shows_the_units_own_plans_with_their_ratio(web, actors):
     assert "Kế hoạch của B" in web.get("/plans?all=true").text
 
 
+def test_the_plan_lists_year_filter_takes_all_years_and_refuses_a_year_out_of_range(web, actors):
+    stp_like_plan(actors.unit_a)
+    web.login(actors.focal_a)
+    assert "26/28 (92,86%)" in web.get("/plans?year=&q=").text  # "All years" sends an empty year
+    assert "26/28 (92,86%)" in web.get("/plans?year=2024").text
+    assert "26/28 (92,86%)" not in web.get("/plans?year=2025").text
+    assert web.get("/plans?year=0").status_code == 400
+
+
 def test_steering_sees_every_units_plan_but_no_edit_controls(web, actors):
     plan = stp_like_plan(actors.unit_a)
     make_plan(actors.unit_b, 2024, {"Lĩnh vực": [TaskSpec("Việc của B", D(2024, 3, 31))]}, title="Kế hoạch của B")
