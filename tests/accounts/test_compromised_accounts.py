@@ -5,7 +5,6 @@ the account, and an unlock from the command line for when no administrator can s
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 from click.testing import CliRunner
 
@@ -13,25 +12,16 @@ from accounts import links
 from app import audit, lockout
 from app.accounts import update_user
 from app.cli import main
-from app.settings import get_settings
 from app.tables import ApiToken, AuditEvent, KnownDevice, User
 from app.tokens import create_token
 from tests.builders import PASSWORD, count, run
-from tests.workers.inbox import Inbox
+from tests.workers.inbox import Inbox, use_smtp
 
 NEW = "mat khau moi rat dai"
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def _use_smtp(url: str | None) -> None:
-    if url is None:
-        os.environ.pop("PARPLAN_SMTP_URL", None)
-    else:
-        os.environ["PARPLAN_SMTP_URL"] = url
-    get_settings.cache_clear()
 
 
 def events(action: str) -> list[dict]:
@@ -52,12 +42,12 @@ def test_a_forced_reset_also_revokes_api_tokens_and_forgets_remembered_browsers(
     run(create_token(actors.focal_a, "intruder's script", _now()))
     run(lockout.remember_device(actors.focal_a, None, _now()))
     with Inbox() as box:
-        _use_smtp(box.url)
+        use_smtp(box.url)
         try:
             web.login(actors.admin)
             assert web.post(f"/admin/users/{actors.focal_a.id}/reset").status_code == 200
         finally:
-            _use_smtp(None)
+            use_smtp(None)
         assert len(box.messages) == 1
     assert ApiToken.count().where((ApiToken.user == actors.focal_a.id) & ApiToken.revoked_at.is_null()).run_sync() == 0
     assert KnownDevice.count().where(KnownDevice.user == actors.focal_a.id).run_sync() == 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
 import re
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -22,36 +21,28 @@ from app.auth import start_session, verify_password
 from app.settings import get_settings
 from app.tables import AuditEvent, CredentialLink, Session, User
 from tests.builders import PASSWORD, count, free_port, run
-from tests.workers.inbox import Inbox
+from tests.workers.inbox import Inbox, use_smtp
 
 NEW = "mat khau moi rat dai"
-
-
-def _use_smtp(url: str | None) -> None:
-    if url is None:
-        os.environ.pop("PARPLAN_SMTP_URL", None)
-    else:
-        os.environ["PARPLAN_SMTP_URL"] = url
-    get_settings.cache_clear()
 
 
 @pytest.fixture
 def inbox():
     """A real SMTP server; the app sends to it for the length of the test."""
     with Inbox() as box:
-        _use_smtp(box.url)
+        use_smtp(box.url)
         try:
             yield box
         finally:
-            _use_smtp(None)
+            use_smtp(None)
 
 
 @pytest.fixture
 def smtp_down():
     """An SMTP address where nothing listens."""
-    _use_smtp(f"smtp://127.0.0.1:{free_port()}")
+    use_smtp(f"smtp://127.0.0.1:{free_port()}")
     yield
-    _use_smtp(None)
+    use_smtp(None)
 
 
 def parts(message: Message) -> dict[str, str]:

@@ -4,6 +4,7 @@ private redis-server a test may stop and start."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import threading
@@ -16,6 +17,17 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 from tests.builders import free_port
+
+
+def use_smtp(url: str | None) -> None:
+    """Point the app's mail at this SMTP address (None: back to the outbox folder); settings are read again."""
+    from app.settings import get_settings
+
+    if url is None:
+        os.environ.pop("PARPLAN_SMTP_URL", None)
+    else:
+        os.environ["PARPLAN_SMTP_URL"] = url
+    get_settings.cache_clear()
 
 
 class Inbox:
