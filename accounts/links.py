@@ -7,18 +7,14 @@ expires_at > now`), so of two clicks on the same link exactly one sets the passw
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from typing import Any
 
 from app import audit
 from app.db import write_transaction
 from app.tables import CredentialLink, Session, User
+from app.tokens import digest
 from accounts.rules import LINK_AGE
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _open(now: dt.datetime):

@@ -7,7 +7,6 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
@@ -18,7 +17,6 @@ from app.admin import users_context  # the accounts page, which these admin acts
 from app.auth import COOKIE, argon2, hash_password, session_key
 from app.body_guard import OPEN_TO_ANYONE
 from app.i18n import _
-from app.tables import User
 from accounts import links
 from accounts.mail import SendFailed, send_link
 from accounts.passwords import change_password, force_reset, request_reset
@@ -124,17 +122,10 @@ async def user_create(request: Request, data: Form) -> Response:
     return Redirect("/admin/users", status_code=303)
 
 
-async def _account(user_id: int) -> User:
-    user = await User.objects().where(User.id == user_id).first()
-    if user is None:
-        raise NotFoundException(_("Not found."))
-    return user
-
-
 @post("/admin/users/{user_id:int}/reset")
 async def user_force_reset(request: Request, user_id: FromPath[int]) -> Template:
     """The password stops working and every session ends; a reset link goes to the account's owner."""
-    admin, user = access.require_admin(request), await _account(user_id)
+    admin, user = await access.account_for_admin(request, user_id)
     if not user.active:
         return await _users_page(400, row_errors={user.id: _("The account is disabled: enable it first.")})
     try:
@@ -149,7 +140,7 @@ async def user_force_reset(request: Request, user_id: FromPath[int]) -> Template
 
 @post("/admin/users/{user_id:int}/invite")
 async def user_reinvite(request: Request, user_id: FromPath[int]) -> Template:
-    admin, user = access.require_admin(request), await _account(user_id)
+    admin, user = await access.account_for_admin(request, user_id)
     if not user.active or user.id not in await pending_invitations():
         return await _users_page(400, row_errors={user.id: _("This account has no pending invitation.")})
     try:

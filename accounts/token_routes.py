@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from app import access, clock
-from app.i18n import _
 from app.tables import User
 from app.tokens import DEFAULT_DAYS, MAX_DAYS, NAME_LENGTH, TokenError, create_token, revoke_all, revoke_token, \
     tokens_of
@@ -79,22 +77,15 @@ async def token_revoke(request: Request, token_id: FromPath[int], data: Form) ->
     return await _after_revoke(request, owner, admin_view)
 
 
-async def _account(request: Request, user_id: int) -> User:
-    access.require_admin(request)
-    owner = await User.objects().where(User.id == user_id).first()
-    if owner is None:
-        raise NotFoundException(_("Not found."))
-    return owner
-
-
 @get("/admin/users/{user_id:int}/tokens")
 async def account_tokens(request: Request, user_id: FromPath[int]) -> Template:
-    return _render(request, await _context(await _account(request, user_id), admin_view=True))
+    _admin, owner = await access.account_for_admin(request, user_id)
+    return _render(request, await _context(owner, admin_view=True))
 
 
 @post("/admin/users/{user_id:int}/tokens/revoke-all")
 async def account_tokens_revoke_all(request: Request, user_id: FromPath[int]) -> Response:
-    owner = await _account(request, user_id)
+    _admin, owner = await access.account_for_admin(request, user_id)
     await revoke_all(owner, access.require_user(request), clock.now())
     return await _after_revoke(request, owner, True)
 

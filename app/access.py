@@ -115,6 +115,15 @@ def require_admin(request: Request) -> User:
     return user
 
 
+async def account_for_admin(request: Request, user_id: int) -> tuple[User, User]:
+    """The administrator asking, and the account they act on (404 when there is none)."""
+    admin = require_admin(request)
+    user = await User.objects().where(User.id == user_id).first()
+    if user is None:
+        raise NotFoundException(_("Not found."))
+    return admin, user
+
+
 BOARD_ROLES = ("admin", "secretariat", "steering")
 
 

@@ -56,10 +56,7 @@ async def user_update(request: Request, user_id: FromPath[int], data: Form) -> R
 @post("/admin/users/{user_id:int}/unlock")
 async def user_unlock(request: Request, user_id: FromPath[int]) -> Redirect:
     """Clear an account's refused sign-ins, e.g. after the owner phoned from a new computer (audited)."""
-    admin = access.require_admin(request)
-    user = await User.objects().where(User.id == user_id).first()
-    if user is None:
-        raise NotFoundException(_("Not found."))
+    admin, user = await access.account_for_admin(request, user_id)
     await lockout.unlock(user, admin, clock.now())
     return Redirect("/admin/users", status_code=303)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import hashlib
 import os
 import secrets
 import weakref
@@ -22,7 +21,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from app.audit import client_ip
 from app.i18n import normalize_locale, set_locale
 from app.tables import Session, User
-from app.tokens import user_for_bearer
+from app.tokens import digest, user_for_bearer
 
 COOKIE = "parplan_session"
 LANG_COOKIE = "parplan_lang"
@@ -45,11 +44,8 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def session_key(token: str) -> str:
-    """What the session table keeps of a cookie's token: its SHA-256."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-_digest = session_key
+    """What the session table keeps of a cookie's token."""
+    return digest(token)
 
 
 # argon2-cffi's defaults use 4 lanes (threads) and 64 MiB per check: one check at a time per core pair keeps
@@ -94,20 +90,20 @@ async def authenticate(email: str, password: str) -> User | None:
 async def start_session(user: User, now: dt.datetime) -> str:
     """A new random token at every login, so a planted cookie is never promoted (no fixation)."""
     token = secrets.token_urlsafe(32)
-    await Session.insert(Session(key=_digest(token), user=user.id, created_at=now, expires_at=now + SESSION_AGE))
+    await Session.insert(Session(key=session_key(token), user=user.id, created_at=now, expires_at=now + SESSION_AGE))
     return token
 
 
 async def end_session(token: str | None) -> None:
     if token:
-        await Session.delete().where(Session.key == _digest(token))
+        await Session.delete().where(Session.key == session_key(token))
 
 
 async def user_for_token(token: str | None, now: dt.datetime) -> User | None:
     if not token:
         return None
     # One query, not two: every request but the static files starts here.
-    session_user = Session.select(Session.user).where((Session.key == _digest(token)) & (Session.expires_at > now))
+    session_user = Session.select(Session.user).where((Session.key == session_key(token)) & (Session.expires_at > now))
     return await User.objects().where(User.id.is_in(session_user) & (User.active == True)).first()  # noqa: E712
 
 

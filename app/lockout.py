@@ -29,7 +29,6 @@ attempts in flight. A claim whose process died is ignored after CLAIM_LEASE and 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from dataclasses import dataclass
 from app import audit
 from app.db import serialized, write_transaction
 from app.tables import AuditEvent, KnownDevice, SignInClaim, User
+from app.tokens import digest
 
 DEVICE_COOKIE = "parplan_device"
 DEVICE_AGE = dt.timedelta(days=365)
@@ -209,16 +209,12 @@ async def admit(user: User, turn: Claim, device_token: str | None) -> str:
 
 # Known devices ----------------------------------------------------------------------------------------------
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 async def is_known_device(email: str, token: str | None, now: dt.datetime) -> bool:
     """Whether this browser's device cookie belongs to the account tried (seen within DEVICE_AGE)."""
     if not token:
         return False
     return await KnownDevice.exists().where(
-        (KnownDevice.key == _digest(token)) & (KnownDevice.user.email == email)
+        (KnownDevice.key == digest(token)) & (KnownDevice.user.email == email)
         & (KnownDevice.last_seen_at > now - DEVICE_AGE))
 
 
@@ -229,11 +225,11 @@ async def remember_device(user: User, token: str | None, now: dt.datetime) -> st
     becomes an unknown device there, which only means the stricter back-off).
     """
     if token and await KnownDevice.update({KnownDevice.last_seen_at: now}).where(
-            (KnownDevice.key == _digest(token)) & (KnownDevice.user == user.id)).returning(KnownDevice.id):
+            (KnownDevice.key == digest(token)) & (KnownDevice.user == user.id)).returning(KnownDevice.id):
         return token
     await KnownDevice.delete().where((KnownDevice.user == user.id) & (KnownDevice.last_seen_at < now - DEVICE_AGE))
     token = secrets.token_urlsafe(32)
-    await KnownDevice.insert(KnownDevice(key=_digest(token), user=user.id, created_at=now, last_seen_at=now))
+    await KnownDevice.insert(KnownDevice(key=digest(token), user=user.id, created_at=now, last_seen_at=now))
     return token
 
 

@@ -31,7 +31,9 @@ class TokenError(ValueError):
     """A refused token request (a lifetime out of bounds, a name too long)."""
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """What is kept of a secret shown once (an API token, a session cookie, a device cookie, an emailed link):
+    its SHA-256, so a copy of the tables opens nothing."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -80,7 +82,7 @@ async def create_token(user: User, name: str, now: dt.datetime, days: int = DEFA
     expires_at = now + lifetime(days)
     token = PREFIX + secrets.token_urlsafe(32)
     async with ApiToken._meta.db.transaction():
-        await ApiToken.insert(ApiToken(key=_digest(token), user=user.id, name=name, created_at=now,
+        await ApiToken.insert(ApiToken(key=digest(token), user=user.id, name=name, created_at=now,
                                        expires_at=expires_at))
         await audit.record(audit.TOKEN_CREATED, actor, now, target=user.email, name=name,
                            expires=_when(expires_at))
@@ -100,7 +102,7 @@ async def find_token(token_or_id: str) -> ApiToken | None:
     value = token_or_id.strip()
     if value.isdecimal():
         return await ApiToken.objects().where(ApiToken.id == int(value)).first()
-    return await ApiToken.objects().where(ApiToken.key == _digest(value)).first() if value else None
+    return await ApiToken.objects().where(ApiToken.key == digest(value)).first() if value else None
 
 
 async def revoke_token(token: ApiToken, actor: User | None, now: dt.datetime) -> bool:
@@ -137,7 +139,7 @@ async def user_for_bearer(header: str | None, now: dt.datetime) -> User | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     row = await ApiToken.select(ApiToken.id, ApiToken.user, ApiToken.expires_at, ApiToken.revoked_at,
-                                ApiToken.last_used_at).where(ApiToken.key == _digest(token.strip())).first()
+                                ApiToken.last_used_at).where(ApiToken.key == digest(token.strip())).first()
     if row is None:
         return None
     if reason := refusal(row, now):
