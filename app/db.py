@@ -59,10 +59,20 @@ async def serialized(key: str) -> AsyncIterator[None]:
     writer shares, so it serialises more than it must (one local process, few writers: fine).
     """
     async with write_transaction():
-        if not isinstance(engine_finder(), SQLiteEngine):
-            # Any table's raw() runs inside the current transaction; the lock ends with it.
-            await Unit.raw("SELECT pg_advisory_xact_lock(hashtext({}))", key)
+        await hold(key)
         yield
+
+
+async def hold(key: str) -> None:
+    """Inside a write transaction already open: wait for, then keep until it ends, the key's turn (see
+    serialized()). For a transaction that must also exclude those holding the key, not only start with it."""
+    db = engine_finder()
+    if isinstance(db, SQLiteEngine):
+        return  # the write transaction already holds SQLite's only write lock
+    if not db.transaction_exists():
+        raise RuntimeError("hold needs write_transaction(): outside one, the lock ends at once")
+    # Any table's raw() runs inside the current transaction; the lock ends with it.
+    await Unit.raw("SELECT pg_advisory_xact_lock(hashtext({}))", key)
 
 
 async def concurrently(*reads: Awaitable[Any]) -> list[Any]:

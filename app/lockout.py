@@ -34,7 +34,7 @@ import secrets
 from dataclasses import dataclass
 
 from app import audit
-from app.db import serialized, write_transaction
+from app.db import hold, serialized
 from app.tables import AuditEvent, KnownDevice, SignInClaim, User
 from app.tokens import digest
 
@@ -165,7 +165,7 @@ async def claim(email: str, ip: str, known_device: bool) -> Claim | Lock:
     """
     from app import clock
 
-    async with serialized(f"sign-in:{email}"):
+    async with serialized(_turn_key(email)):
         now = clock.now()
         await SignInClaim.delete().where(SignInClaim.started_at < now - CLAIM_LEASE)  # their processes died
         lock = await sign_in_lock(email, ip, known_device, now)
@@ -175,6 +175,10 @@ async def claim(email: str, ip: str, known_device: bool) -> Claim | Lock:
         [row] = await SignInClaim.insert(SignInClaim(email=email, ip=ip[:45], known_device=known_device,
                                                      started_at=now)).returning(SignInClaim.id)
     return Claim(row["id"], now, email, known_device)
+
+
+def _turn_key(email: str) -> str:
+    return f"sign-in:{email}"
 
 
 async def _record_lockout(email: str, lock: Lock, now: dt.datetime) -> None:
@@ -188,12 +192,15 @@ async def _record_lockout(email: str, lock: Lock, now: dt.datetime) -> None:
 
 async def release(turn: Claim) -> None:
     """The check failed for a reason other than the password (the database went away): no refusal counts."""
-    await SignInClaim.delete().where(SignInClaim.id == turn.id)
+    async with serialized(_turn_key(turn.email)):
+        await SignInClaim.delete().where(SignInClaim.id == turn.id)
 
 
 async def refuse(turn: Claim) -> None:
-    """A wrong password: the refusal recorded at the claim's moment, and the claim gone, together."""
-    async with write_transaction():
+    """A wrong password: the refusal recorded at the claim's moment, and the claim gone, together, while no claim
+    is being checked: on PostgreSQL a claim's reads (the audit rows, then the claims) each see what was committed
+    when they ran, so a refusal committed between them would be in neither, and one guess too many would pass."""
+    async with serialized(_turn_key(turn.email)):
         await audit.record(audit.LOGIN_FAILED, None, turn.at, email=turn.email, known_device=turn.known_device)
         await SignInClaim.delete().where(SignInClaim.id == turn.id)
 
@@ -201,6 +208,7 @@ async def refuse(turn: Claim) -> None:
 async def admit(user: User, turn: Claim, device_token: str | None) -> str:
     """The right password: the sign-in recorded and the claim gone, together; returns the device token to set.
     The caller starts the session inside the same transaction."""
+    await hold(_turn_key(turn.email))  # as in refuse(): not while a claim is being checked
     token = await remember_device(user, device_token, turn.at)
     await audit.record(audit.LOGIN, user, turn.at, known_device=turn.known_device)
     await SignInClaim.delete().where(SignInClaim.id == turn.id)
