@@ -15,14 +15,15 @@ from typing import Any
 
 from jinja2 import Template
 
-from app import audit
-from app.i18n import _, set_locale
-from app.settings import get_settings
-from app.tables import User
-from app.templating import local_time, make_environment
 from accounts import links
 from accounts.rules import LINK_AGE
-from reminders.mail import Permanent, Transient, get_transport, message_id
+from app import audit
+from app.i18n import _, set_locale
+from app.mail import Permanent, Transient, get_transport, message_id
+from app.settings import get_settings
+from app.tables import User
+from app.dates import local_time
+from app.templating import make_environment
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def _words(purpose: str) -> dict[str, str]:
 
 
 def compose(user: User, purpose: str, link_id: int, token: str, expires: dt.datetime) -> dict[str, Any]:
-    """The email row (as reminders.mail builds and sends it), in the account's language."""
+    """The email row (as app/mail.py builds and sends it), in the account's language."""
     locale = set_locale(user.language or "")
     try:
         base_url = get_settings().base_url

@@ -14,7 +14,7 @@ from app import audit, lockout
 from app.auth import argon2, hash_password, verify_password
 from app.db import serialized
 from app.i18n import _
-from app.templating import local_time
+from app.dates import local_time
 from app.tables import KnownDevice, Session, User
 from app.tokens import revoke_all
 from accounts import links

@@ -1,16 +1,61 @@
-"""Who may see and change what. Every handler asks one of these helpers; none decides by itself."""
+"""Who may see and change what, and the named refusals that say so. Every handler asks one of these helpers;
+none decides by itself, and none raises a refusal by hand.
+
+The ground floor: role rules on users and unit ids only. The helpers that load a plan, a field or a task and
+check it live beside their tables (plans/access.py, tasks/access.py) and refuse through the helpers here.
+"""
 
 from __future__ import annotations
+
+from typing import NoReturn, TypeVar
 
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 
 from app.i18n import _
 from app.tables import UNIT_ROLES, ApiToken, User
-from plans.tables import Field, Plan
-from tasks.tables import Task
 
 READ_ALL_ROLES = ("admin", "secretariat", "steering")
+T = TypeVar("T")
+
+
+# Refusals ---------------------------------------------------------------------------------------------------
+
+def not_found(message: str | None = None) -> NoReturn:
+    """404: what was asked for is not there (or no longer there: then the message says what to do)."""
+    raise NotFoundException(message or _("Not found."))
+
+
+def found(row: T | None, message: str | None = None) -> T:
+    """The row a handler looked up by id, or 404 when there is none."""
+    if row is None:
+        not_found(message)
+    return row
+
+
+def refuse(message: str) -> NoReturn:
+    """403 with the reason; the named require_* and refuse_* helpers below say which reason."""
+    raise PermissionDeniedException(message)
+
+
+def refuse_unit_read() -> NoReturn:
+    refuse(_("You may not see this unit's plan."))
+
+
+def refuse_unit_write() -> NoReturn:
+    refuse(_("You may not change this unit's plan."))
+
+
+def refuse_plan_author() -> NoReturn:
+    refuse(_("Only a unit's focal point or head can create its plan."))
+
+
+def _require(request: Request, allowed, refusal: str) -> User:
+    """The signed-in user when the right `allowed` holds for them, or the refusal, named by the caller."""
+    user = require_user(request)
+    if not allowed(user):
+        refuse(refusal)
+    return user
 
 
 def require_user(request: Request) -> User:
@@ -19,6 +64,8 @@ def require_user(request: Request) -> User:
         raise NotAuthorizedException(_("Please sign in."))
     return user
 
+
+# A unit's plan and tasks ------------------------------------------------------------------------------------
 
 def can_read_unit(user: User, unit_id: int, issued: bool = True) -> bool:
     """Issued plans are public documents: every signed-in account may read them. A draft is not issued yet:
@@ -35,61 +82,21 @@ def writable_unit_ids(user: User) -> list[int]:
     return [user.unit] if user.role in UNIT_ROLES and user.unit else []
 
 
-def plan_scope(user: User):
-    """A where-clause for the plans listed for the user by default, or None for all of them."""
-    if user.role in READ_ALL_ROLES:
-        return None
-    return Plan.unit == (user.unit or -1)
-
-
-def readable_plans(user: User):
-    """A where-clause for every plan the user may read (can_read_unit), or None for all of them."""
-    if user.role in READ_ALL_ROLES:
-        return None
-    return (Plan.status == "issued") | (Plan.unit == (user.unit or -1))
-
-
-def _check(user: User, unit_id: int, write: bool, issued: bool = True) -> None:
+def check_unit(user: User, unit_id: int, write: bool, issued: bool = True) -> None:
+    """Refuse (403) unless the user may read the unit's plan (issued or a draft), and write it when asked."""
     if not can_read_unit(user, unit_id, issued):
-        raise PermissionDeniedException(_("You may not see this unit's plan."))
+        refuse_unit_read()
     if write and not can_write_unit(user, unit_id):
-        raise PermissionDeniedException(_("You may not change this unit's plan."))
-
-
-async def plan_for_user(request: Request, plan_id: int, write: bool = False) -> Plan:
-    user = require_user(request)
-    plan = await Plan.objects(Plan.unit).where(Plan.id == plan_id).first()
-    if plan is None:
-        raise NotFoundException(_("Not found."))
-    _check(user, plan.unit.id, write, plan.status == "issued")
-    return plan
-
-
-async def field_for_user(request: Request, field_id: int, write: bool = False) -> Field:
-    user = require_user(request)
-    field = await Field.objects(Field.plan).where(Field.id == field_id).first()
-    if field is None:
-        raise NotFoundException(_("Not found."))
-    _check(user, field.plan.unit, write, field.plan.status == "issued")
-    return field
-
-
-# Built once: Piccolo spends about a millisecond assembling a chain of joins, on every request that checks a task.
-_TASK_SCOPE = (Task.field.plan.unit.as_alias("unit_id"), Task.field.plan.status.as_alias("status"))
-
-
-async def task_for_user(request: Request, task_id: int, write: bool = False) -> Task:
-    user = require_user(request)
-    row = await Task.select(*_TASK_SCOPE).where(Task.id == task_id).first()
-    if row is None:
-        raise NotFoundException(_("Not found."))
-    _check(user, row["unit_id"], write, row["status"] == "issued")
-    return await Task.objects().where(Task.id == task_id).first()
+        refuse_unit_write()
 
 
 def can_set_plan_rules(user: User | None) -> bool:
     """Rules that bind a unit (such as "done needs evidence") are set by the secretariat, not the unit."""
     return user is not None and user.role in ("secretariat", "admin")
+
+
+def require_plan_rule_setter(request: Request) -> User:
+    return _require(request, can_set_plan_rules, _("Only the secretariat sets the rules a unit's plan follows."))
 
 
 def can_review_evidence(user: User | None) -> bool:
@@ -98,31 +105,37 @@ def can_review_evidence(user: User | None) -> bool:
 
 
 def require_reviewer(request: Request) -> User:
-    user = require_user(request)
-    if not can_review_evidence(user):
-        raise PermissionDeniedException(_("Only the secretariat reviews evidence."))
-    return user
+    return _require(request, can_review_evidence, _("Only the secretariat reviews evidence."))
 
+
+# Accounts and the audit log ---------------------------------------------------------------------------------
 
 def can_manage_accounts(user: User | None) -> bool:
     return user is not None and user.role == "admin"
 
 
 def require_admin(request: Request) -> User:
-    user = require_user(request)
-    if not can_manage_accounts(user):
-        raise PermissionDeniedException(_("Only an administrator may manage accounts."))
-    return user
+    return _require(request, can_manage_accounts, _("Only an administrator may manage accounts."))
 
 
 async def account_for_admin(request: Request, user_id: int) -> tuple[User, User]:
     """The administrator asking, and the account they act on (404 when there is none)."""
     admin = require_admin(request)
-    user = await User.objects().where(User.id == user_id).first()
-    if user is None:
-        raise NotFoundException(_("Not found."))
-    return admin, user
+    return admin, found(await User.objects().where(User.id == user_id).first())
 
+
+def can_read_audit(user: User | None) -> bool:
+    """The audit log is the security record (sign-ins with the address and the email typed, lockouts, password
+    resets, tokens, accounts, rules and points changed): only the administrator reads it, and nobody changes it.
+    The secretariat follows official acts on the pages of what they act on (history of tasks, rules, points)."""
+    return user is not None and user.role == "admin"
+
+
+def require_audit_reader(request: Request) -> User:
+    return _require(request, can_read_audit, _("Only an administrator reads the audit log."))
+
+
+# The board and scoring --------------------------------------------------------------------------------------
 
 BOARD_ROLES = ("admin", "secretariat", "steering")
 
@@ -133,10 +146,17 @@ def can_see_board(user: User | None) -> bool:
 
 
 def require_board_reader(request: Request) -> User:
-    user = require_user(request)
-    if not can_see_board(user):
-        raise PermissionDeniedException(_("Only the steering committee and the secretariat see the board."))
-    return user
+    return _require(request, can_see_board, _("Only the steering committee and the secretariat see the board."))
+
+
+def can_read_scoring(user: User | None) -> bool:
+    """The scoring rules (the list, each rule and its history) are read by whoever reads the board the rules
+    rank: the steering committee, the secretariat and the admin. Only can_edit_scoring changes them."""
+    return can_see_board(user)
+
+
+def require_scoring_reader(request: Request) -> User:
+    return _require(request, can_read_scoring, _("Only the steering committee and the secretariat see the scoring rules."))
 
 
 def can_edit_scoring(user: User | None) -> bool:
@@ -145,10 +165,7 @@ def can_edit_scoring(user: User | None) -> bool:
 
 
 def require_scoring_editor(request: Request) -> User:
-    user = require_user(request)
-    if not can_edit_scoring(user):
-        raise PermissionDeniedException(_("Only the secretariat edits scoring rules and points."))
-    return user
+    return _require(request, can_edit_scoring, _("Only the secretariat edits scoring rules and points."))
 
 
 def can_see_unit_score(user: User | None, unit_id: int) -> bool:
@@ -156,24 +173,27 @@ def can_see_unit_score(user: User | None, unit_id: int) -> bool:
     return can_see_board(user) or (user is not None and user.role in UNIT_ROLES and user.unit == unit_id)
 
 
+def require_unit_score_reader(request: Request, unit_id: int) -> User:
+    user = require_user(request)
+    if not can_see_unit_score(user, unit_id):
+        refuse(_("You may not see this unit's score."))
+    return user
+
+
+# Reminders, outgoing email, API tokens ----------------------------------------------------------------------
+
 def can_edit_reminders(user: User | None) -> bool:
     """The reminder policy and the working-day calendar bind every unit: the secretariat sets them."""
     return user is not None and user.role in ("secretariat", "admin")
 
 
 def require_reminder_editor(request: Request) -> User:
-    user = require_user(request)
-    if not can_edit_reminders(user):
-        raise PermissionDeniedException(_("Only the secretariat sets reminders and the working-day calendar."))
-    return user
+    return _require(request, can_edit_reminders, _("Only the secretariat sets reminders and the working-day calendar."))
 
 
 def require_outbox_reader(request: Request) -> User:
     """The outgoing emails carry every unit's deadlines and people's addresses: the administrator's only."""
-    user = require_user(request)
-    if not can_manage_accounts(user):
-        raise PermissionDeniedException(_("Only an administrator sees the outgoing emails."))
-    return user
+    return _require(request, can_manage_accounts, _("Only an administrator sees the outgoing emails."))
 
 
 def can_manage_tokens(user: User | None, owner_id: int) -> bool:
@@ -184,9 +204,7 @@ def can_manage_tokens(user: User | None, owner_id: int) -> bool:
 async def token_for_user(request: Request, token_id: int) -> ApiToken:
     """A token the signed-in person may revoke: their own, or any for the administrator; others 403."""
     user = require_user(request)
-    token = await ApiToken.objects().where(ApiToken.id == token_id).first()
-    if token is None:
-        raise NotFoundException(_("Not found."))
+    token = found(await ApiToken.objects().where(ApiToken.id == token_id).first())
     if not can_manage_tokens(user, token.user):
-        raise PermissionDeniedException(_("You may only revoke your own API tokens."))
+        refuse(_("You may only revoke your own API tokens."))
     return token

@@ -7,16 +7,14 @@ import json
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app import access, audit, clock, lockout
 from app.accounts import ROLE_LABELS, AccountError, pending_invitations, update_user
-from app.i18n import _
+from app.forms import date_value
 from app.clock import TZ
 from app.tables import ROLES, AuditEvent, Unit, User
-from plans.rules import parse_date_input
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -41,10 +39,7 @@ async def users_page(request: Request) -> Template:
 
 @post("/admin/users/{user_id:int}")
 async def user_update(request: Request, user_id: FromPath[int], data: Form) -> Response:
-    admin = access.require_admin(request)
-    user = await User.objects().where(User.id == user_id).first()
-    if user is None:
-        raise NotFoundException(_("Not found."))
+    admin, user = await access.account_for_admin(request, user_id)
     try:
         await update_user(user, data.get("role", ""), data.get("unit") or None, data.get("active") == "on", admin)
     except AccountError as exc:
@@ -69,7 +64,7 @@ async def audit_page(request: Request, action: FromQuery[str] = "", who: FromQue
                      day_from: FromQuery[str] = "", day_to: FromQuery[str] = "",
                      before: FromQuery[int | None] = None) -> Template:
     """The audit log, newest first, 50 at a time; read only: there is no way to change it."""
-    access.require_admin(request)
+    access.require_audit_reader(request)
     errors: dict[str, str] = {}
     where = []
     if action in audit.ACTION_LABELS:
@@ -77,12 +72,7 @@ async def audit_page(request: Request, action: FromQuery[str] = "", who: FromQue
     if who.strip():
         where.append(AuditEvent.actor_email.ilike(f"%{who.strip().lower()[:255]}%"))
     for name, raw, shift in (("day_from", day_from, 0), ("day_to", day_to, 1)):
-        if not raw.strip():
-            continue
-        try:
-            day = parse_date_input(raw)
-        except ValueError:
-            errors[name] = _("Write the date as dd/mm/yyyy.")
+        if (day := date_value({name: raw}, name, errors)) is None:
             continue
         moment = dt.datetime.combine(day + dt.timedelta(days=shift), dt.time(), TZ)
         where.append(AuditEvent.at >= moment if shift == 0 else AuditEvent.at < moment)
@@ -94,7 +84,8 @@ async def audit_page(request: Request, action: FromQuery[str] = "", who: FromQue
     rows = [] if errors else await query
     events = [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows[:PAGE]]
     return Template("admin/audit.html", status_code=400 if errors else 200, context={
-        "events": events, "labels": audit.ACTION_LABELS, "detail_labels": audit.DETAIL_LABELS, "value_labels": audit.VALUE_LABELS, "errors": errors,
+        "events": events, "labels": audit.ACTION_LABELS, "detail_labels": audit.DETAIL_LABELS,
+        "value_labels": audit.VALUE_LABELS, "errors": errors,
         "values": {"action": action, "who": who, "day_from": day_from, "day_to": day_to},
         "next_before": events[-1]["id"] if len(rows) > PAGE else None})
 

@@ -1,5 +1,6 @@
 """The PostgreSQL side of `parplan backup` and `parplan restore`: pg_dump from one snapshot, and a restore that
-commits in one transaction. Imported by app/backup.py only when DATABASE_URL names PostgreSQL.
+commits in one transaction. Used by app/backup.py and app/backup_restore.py when DATABASE_URL names PostgreSQL
+(asyncpg is loaded only then).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from app.backup import BackupError, read_facts
+from app.backup_format import BackupError, read_facts
 from app.i18n import _
 
 

@@ -3,7 +3,8 @@
 An integer in a path is an id (a PostgreSQL integer) or, named `year`, a plan year: `check_request` checks them for
 every route, present and future, so no handler needs its own check, and `year 0`, an id beyond the column or
 zero never reach the calendar or the database. Query parameters declare the same bounds with the types below
-(Litestar enforces them, and the API's OpenAPI schema shows them).
+(Litestar enforces them, and the API's OpenAPI schema shows them); the API refuses a query parameter its handler
+does not declare.
 
 A JSON body is decoded strictly against the type the handler declares: the schema says a version is an integer,
 so "4" is refused (Litestar's own decoding would turn it into 4). Decoding against the type also stops at the
@@ -48,7 +49,26 @@ async def check_request(request: Request) -> None:
     for name, value in request.path_params.items():
         if isinstance(value, int) and not isinstance(value, bool) and (error := path_number_error(name, value)):
             raise refused(name, error)
+    if request.url.path.startswith("/api/"):
+        _check_query_names(request)
     await _check_json_body(request)
+
+
+# What a handler receives that is not a query parameter: Litestar's reserved names, and the body.
+_NOT_QUERY = frozenset({"request", "data", "state", "scope", "headers", "cookies", "socket", "body"})
+
+
+def _check_query_names(request: Request) -> None:
+    """The API refuses a query parameter its handler does not declare (`?yaer=2024` is a typo, not a default)."""
+    declared = set(request.path_params)
+    for name, field in request.route_handler.parsed_fn_signature.parameters.items():
+        if name not in _NOT_QUERY:
+            kwarg = field.kwarg_definition
+            alias = (getattr(kwarg, "name", None) or kwarg.query) if isinstance(kwarg, QueryParameter) else None
+            declared.add(alias or name)
+    for name in request.query_params:
+        if name not in declared:
+            raise refused(name, _("This parameter is not known here."))
 
 
 def _json_body_type(request: Request) -> Any:

@@ -1,10 +1,12 @@
-"""The `parplan` command."""
+"""The `parplan` command.
+
+The top floor: it may import anything. Each command imports the domains it drives inside itself, so that
+`parplan` starts (and reports a mistaken setting) without loading the web app or every domain's tables.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import io
 import json
 import secrets
 import sys
@@ -14,25 +16,17 @@ import click
 
 import app  # noqa: F401  (sets PICCOLO_CONF before any table is touched)
 from app import clock
-from app.backup import backup, restore
+from app.backup import backup
+from app.backup_restore import restore
 from app.cli_reminders import remind, reminders_running, worker
 from app.i18n import _, set_locale
-from app.settings import SettingsError, get_settings
+from app.migrations import migrate_db
+from app.settings import SettingsError, get_settings, serving_at
 from app.tables import ROLES, UNIT_KINDS
 
 
 def run(coro):
     return asyncio.run(coro)
-
-
-async def migrate_db(quiet: bool = True) -> None:
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out) if quiet else contextlib.nullcontext():
-        result = await run_forwards("all")
-    if not result.success:
-        raise click.ClickException(f"migration failed: {result.message}\n{out.getvalue()}")
 
 
 @click.group()
@@ -77,6 +71,7 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
 @click.option("--workers", default=1, show_default=True, type=int, help="app processes")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app (migrates first; no demo data)."""
+    serving_at(host, port)
     run(migrate_db())
     _serve(host, port, workers)
 
@@ -89,6 +84,7 @@ def demo(host: str, port: int, load_only: bool) -> None:
     """Create the database, load the demo province and serve it."""
     from app import demo as demo_data
 
+    serving_at(host, port)  # before the reminders worker starts: its emails link to this server
     settings = get_settings()
     run(migrate_db())
     click.echo(_("Loading the demo province (the first time takes a few seconds)…"))
@@ -117,7 +113,9 @@ main.add_command(restore)
 def import_plan(path: Path, unit_code: str, year: int | None, dry_run: bool, as_json: bool) -> None:
     """Import a plan from an .xlsx spreadsheet; on any error nothing is written (exit 2)."""
     from plans.actions import PlanExists, existing_plan, save_parsed_plan
-    from plans.spreadsheet import SpreadsheetError, read_plan
+    from plans.issuer import issuer_warning
+    from plans.parsed import SpreadsheetError
+    from plans.spreadsheet import read_plan
 
     try:
         parsed = read_plan(path, year=year)
@@ -130,13 +128,20 @@ def import_plan(path: Path, unit_code: str, year: int | None, dry_run: bool, as_
         unit = await _unit(unit_code)
         if found := await existing_plan(unit.id, parsed.year):
             raise PlanExists(found)
-        return None if dry_run else await save_parsed_plan(parsed, unit, None, clock.now())
+        return unit, None if dry_run else await save_parsed_plan(parsed, unit, None, clock.now())
 
     try:
-        plan = run(check_then_save())
+        unit, plan = run(check_then_save())
     except PlanExists as exc:
         _fail([str(exc)])
-    click.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2) if as_json else parsed.summary())
+    # Another unit's file is a warning, as on the import page: the plan is still imported.
+    warnings = [w] if (w := issuer_warning(parsed, unit.code, unit.name)) else []
+    if as_json:
+        click.echo(json.dumps({**parsed.to_json(), "warnings": warnings}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(parsed.summary())
+        for warning in warnings:
+            click.echo(warning, err=True)
     if plan and not as_json:
         click.echo(_("Saved as plan #%(id)s.", id=plan.id))
 
@@ -279,7 +284,7 @@ async def _account(email: str, active: bool = False):
 @click.argument("email")
 def token_list(email: str) -> None:
     """List an account's tokens: id, name, created, expires, last used, state."""
-    from app.templating import local_time
+    from app.dates import local_time
     from app.tokens import tokens_of
 
     async def load():

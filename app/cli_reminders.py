@@ -1,7 +1,7 @@
 """The command-line side of reminders: `parplan worker`, `parplan remind`, and the demo's worker.
 
-Registered on `parplan` by app/cli.py. Imports from app.cli stay inside functions: `python -m app.cli`
-runs that module as __main__, and a module-level import here would load it a second time half-built.
+Registered on `parplan` by app/cli.py, which imports this module and never the reverse. The worker, the sweep
+and Redis are imported inside the commands that use them: `parplan` starts without loading them.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import click
 
 from app import clock
 from app.i18n import _, format_date
+from app.migrations import migrate_db
 from app.settings import get_settings
 
 
@@ -38,7 +39,6 @@ def worker(burst: bool, queue: str | None) -> None:
     from arq.worker import Worker
     from redis.exceptions import RedisError
 
-    from app.cli import migrate_db
     from workers.main import run_forever, worker_settings
 
     asyncio.run(migrate_db())
@@ -57,8 +57,6 @@ def worker(burst: bool, queue: str | None) -> None:
 @click.option("--today", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD (default: today)")
 def remind(day: dt.datetime | None) -> None:
     """Run one reminders sweep for a day and send what it made (no Redis needed)."""
-    from app.cli import migrate_db
-
     on = day.date() if day else clock.today()
     made, sent, working = asyncio.run(_remind(on, migrate_db))
     click.echo(_("%(day)s: %(reminders)s new reminders, %(emails)s new emails; sent %(sent)s, to retry "

@@ -8,20 +8,24 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 import unicodedata
 from dataclasses import dataclass
 
 from app.auth import hash_password
 from app.clock import TZ
 from app.db import write_transaction
-from app.demo_data import STP_2024, STP_DOC
+from app.demo_data import COMMUNE_OFFICES, DEPARTMENT_OFFICES, STP_2024, STP_DOC
 from app.demo_scoring import load_scoring, years_to_score
 from app.tables import Unit, User
+from app.text import int_to_roman
+from app.uploads import Upload
 from plans.actions import existing_plan, save_parsed_plan
-from plans.rules import guess_component, parse_deadline
-from plans.spreadsheet import ParsedField, ParsedPlan, ParsedTask
+from plans.rules import guess_component
+from plans.parsed import ParsedField, ParsedPlan, ParsedTask
 from tasks.actions import change_task
-from tasks.evidence import Upload, add_evidence, review_evidence
+from tasks.deadlines import parse_deadline
+from tasks.evidence import add_evidence, review_evidence
 from tasks.tables import Task
 
 DEMO_PASSWORD = "demo-parplan-2024"
@@ -64,10 +68,21 @@ ACCOUNTS = [
 ]
 
 
-def _roman(n: int) -> str:
-    from plans.rules import int_to_roman
+# One pass, longest phrase first: replacing "Sở Tư pháp" and then "của Sở" read "của Sở Xây dựng Xây dựng".
+_SELF = re.compile(r"của Sở Tư pháp|Sở Tư pháp|của Sở\b|thuộc Sở\b")
 
-    return int_to_roman(n)
+
+def worded_for(code: str, name: str, content: str, lead: str, partners: str) -> tuple[str, str, str]:
+    """A task of Sở Tư pháp's plan as `code` would write it: its own name, and its own offices doing the work."""
+    if code == "STP":
+        return content, lead, partners
+    commune = code in dict(COMMUNES)
+    offices = COMMUNE_OFFICES if commune else DEPARTMENT_OFFICES
+    # A commune's offices belong to its people's committee ("UBND xã"), a department's to the Sở.
+    owner = f"UBND {name.split()[0].lower()}" if commune else "Sở"
+    words = {"của Sở Tư pháp": f"của {name}", "Sở Tư pháp": name, "của Sở": f"của {name}", "thuộc Sở": f"thuộc {owner}"}
+    content = _SELF.sub(lambda m: words[m.group(0)], content)
+    return content, offices.get(lead, lead), offices.get(partners, partners)
 
 
 def stp_plan() -> ParsedPlan:
@@ -86,7 +101,8 @@ def unit_plan(code: str, name: str, rng: random.Random) -> ParsedPlan:
     for f in base.fields:
         keep = [t for t in f.tasks if rng.random() < 0.8] or f.tasks[:1]
         for i, t in enumerate(keep, start=1):
-            t.number, t.content = str(i), t.content.replace("Sở Tư pháp", name).replace("của Sở", f"của {name}")
+            t.number = str(i)
+            t.content, t.lead, t.partners = worded_for(code, name, t.content, t.lead, t.partners)
         f.tasks = keep
     base.doc_number = f"{rng.randint(5, 40)}/KH-{code}"
     base.doc_date = LATE_PLANS.get(code, dt.date(YEAR, 1, rng.randint(5, 31)))
@@ -110,7 +126,7 @@ async def _progress(plan_id: int, target: float, rng: random.Random, open_tasks:
     """Move a fresh plan's tasks to a believable state: most done (a few late), some running, maybe one cancelled."""
     tasks = await Task.objects(Task.field).where(Task.field.plan == plan_id).order_by(Task.due_date)
     for task in tasks:
-        key = (_roman(task.field.position), task.number)
+        key = (int_to_roman(task.field.position), task.number)
         if open_tasks:
             done = key not in open_tasks
         else:
@@ -180,10 +196,12 @@ def year_plan(code: str, name: str, year: int, rng: random.Random) -> ParsedPlan
     fields = []
     for field_name, tasks in STP_2024:
         kept = [t for t in tasks if rng.random() < 0.85] or tasks[:1]
-        parsed = [ParsedTask(number=str(i), content=c.replace("2024", str(year)).replace("Sở Tư pháp", name),
-                             lead=lead, partners=p, output=o, note="", due_text=d.replace("2024", str(year)),
+        worded = [(worded_for(code, name, c.replace("2024", str(year)), lead, p), d, o)
+                  for _n, c, lead, p, d, o in kept]
+        parsed = [ParsedTask(number=str(i), content=c, lead=lead, partners=p, output=o, note="",
+                             due_text=d.replace("2024", str(year)),
                              due=parse_deadline(d.replace("2024", str(year)), year), row=0)
-                  for i, (_n, c, lead, p, d, o) in enumerate(kept, start=1)]
+                  for i, ((c, lead, p), d, o) in enumerate(worded, start=1)]
         fields.append(ParsedField(name=field_name, component=guess_component(field_name), tasks=parsed, row=0))
     return ParsedPlan(year=year, title=f"Kế hoạch cải cách hành chính năm {year}", doc_number=f"12/KH-{code}",
                       doc_date=dt.date(year, 1, 15), fields=fields)

@@ -48,3 +48,25 @@ STP_2024 = [
         ('4', 'Bảo đảm an toàn thông tin theo cấp độ cho các hệ thống thông tin của Sở', 'Văn phòng Sở', 'Sở Thông tin và Truyền thông', 'Tháng 10/2024', 'Hồ sơ đề xuất cấp độ'),
     ]),
 ]
+
+# Sở Tư pháp's own offices, named in its plan: another unit's plan names its own instead.
+STP_OFFICES = ("Phòng Xây dựng và Kiểm tra văn bản", "Phòng Phổ biến, giáo dục pháp luật",
+               "Trung tâm Trợ giúp pháp lý", "Phòng Công chứng số 1")
+# Who does the work in another department, by the office named in Sở Tư pháp's plan.
+DEPARTMENT_OFFICES = {
+    "Phòng Xây dựng và Kiểm tra văn bản": "Các phòng chuyên môn",
+    "Phòng Phổ biến, giáo dục pháp luật": "Các phòng chuyên môn",
+    "Trung tâm Trợ giúp pháp lý": "Các đơn vị sự nghiệp trực thuộc",
+    "Phòng Công chứng số 1": "Văn phòng Sở",
+}
+# A commune or ward has no department's offices: its people's committee's office and sections do the work.
+COMMUNE_OFFICES = {
+    "Văn phòng Sở": "Văn phòng HĐND và UBND",
+    "Thanh tra Sở": "Văn phòng HĐND và UBND",
+    "Phòng Xây dựng và Kiểm tra văn bản": "Văn phòng HĐND và UBND",
+    "Phòng Phổ biến, giáo dục pháp luật": "Phòng Văn hóa - Xã hội",
+    "Trung tâm Trợ giúp pháp lý": "Phòng Kinh tế",
+    "Phòng Công chứng số 1": "Văn phòng HĐND và UBND",
+    "Các phòng, đơn vị thuộc Sở": "Các phòng, đơn vị thuộc UBND",
+    "Trung tâm Phục vụ hành chính công tỉnh": "Trung tâm Phục vụ hành chính công",
+}

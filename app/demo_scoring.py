@@ -10,11 +10,11 @@ from decimal import Decimal
 
 from app.clock import TZ
 from app.tables import Unit, User
+from app.uploads import Upload
 from scoring.actions import create_rule, current_entry, enter_score, rule_exists, store_evidence
 from scoring.examples import proportional, stepped
 from scoring.queries import rule_for_block, rules_for_year
 from scoring.rules import dump_rule, parse_rule
-from tasks.evidence import Upload
 
 # What the secretariat wrote for each criterion entered by hand, by points earned (full, half, none).
 COMMENTS = {

@@ -195,7 +195,8 @@ async def _close_pool() -> None:
 
 def create_app() -> Litestar:
     settings = get_settings()
-    # A PostgreSQL pool belongs to the server's event loop; the in-process test client turns it off.
+    # A PostgreSQL pool on the loop that serves (the server's, or the in-process test client's): the engine keeps
+    # one pool per event loop (app/piccolo_conf.py).
     pooled = settings.is_postgres and settings.db_pool
     pages = Router("/", route_handlers=[*web.ROUTES, *admin.ROUTES, *plan_routes.ROUTES, *task_routes.ROUTES,
                                         *evidence_routes.ROUTES, *progress_routes.ROUTES, *board_routes.ROUTES,

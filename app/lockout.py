@@ -183,7 +183,7 @@ def _turn_key(email: str) -> str:
 
 async def _record_lockout(email: str, lock: Lock, now: dt.datetime) -> None:
     """A refused try during a lock, once per lock: a guesser held back cannot grow the log."""
-    from app.templating import local_time
+    from app.dates import local_time
 
     if not await AuditEvent.exists().where((AuditEvent.action == audit.LOGIN_LOCKED)
                                            & (AuditEvent.actor_email == email) & (AuditEvent.at >= lock.since)):

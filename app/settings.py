@@ -6,6 +6,7 @@ import functools
 import ipaddress
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -104,6 +105,25 @@ def _base_url() -> str:
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
         raise SettingsError(f"PARPLAN_BASE_URL={url!r}: the address people open parplan at, e.g. https://cchc.example.vn")
     return url
+
+
+def served_base_url(host: str, port: int) -> str:
+    """Where a server started by `parplan serve` or `parplan demo` is opened: the host and port it listens on."""
+    if host in ("", "0.0.0.0", "::"):  # every interface: name the machine, which people can reach
+        host = socket.getfqdn()
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def serving_at(host: str, port: int) -> None:
+    """Links in emails follow the served host and port, unless PARPLAN_BASE_URL names the public address.
+
+    Written to the environment (and the cached settings dropped) so that the app's processes and the demo's
+    reminders worker, started after this, all build the same links."""
+    if not os.environ.get("PARPLAN_BASE_URL"):
+        os.environ["PARPLAN_BASE_URL"] = served_base_url(host, port)
+    get_settings.cache_clear()
 
 
 def _whole(name: str, default: int, low: int, high: int) -> int:

@@ -7,37 +7,24 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import i18n
-from app.clock import TZ
-from plans.rules import int_to_roman
+from app.dates import format_date_input, local_time
+from app.text import int_to_roman
 
 
-def can_manage_accounts(user) -> bool:
-    from app.access import can_manage_accounts as allowed  # access imports tables; keep start-up light
-
-    return allowed(user)
-
-
-def can_see_board(user) -> bool:
-    from app.access import can_see_board as allowed
-
-    return allowed(user)
+# The rights the navigation asks about: app.access's predicates, looked up when a page asks (access imports the
+# tables; the templating module stays light for start-up and for the CLI).
+RIGHTS = ("can_manage_accounts", "can_see_board", "can_edit_scoring", "can_edit_reminders", "can_read_scoring",
+          "can_read_audit")
 
 
-def can_edit_scoring(user) -> bool:
-    from app.access import can_edit_scoring as allowed
+def _right(name: str):
+    def allowed(user) -> bool:
+        from app import access
 
-    return allowed(user)
+        return getattr(access, name)(user)
 
-
-def can_edit_reminders(user) -> bool:
-    from app.access import can_edit_reminders as allowed
-
-    return allowed(user)
-
-
-def local_time(value) -> str:
-    """A stored UTC moment as people read it here: Vietnam's clock, dd/mm/yyyy HH:MM."""
-    return value.astimezone(TZ).strftime("%d/%m/%Y %H:%M") if value else ""
+    allowed.__name__ = name
+    return allowed
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,8 +44,7 @@ def make_environment() -> Environment:
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(date=i18n.format_date, number=i18n.format_number, percent=i18n.format_percent,
-                       roman=int_to_roman, when=local_time)
-    env.globals.update(get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, can_manage_accounts=can_manage_accounts,
-                       can_see_board=can_see_board, can_edit_scoring=can_edit_scoring,
-                       can_edit_reminders=can_edit_reminders)
+                       roman=int_to_roman, when=local_time,
+                       date_input=format_date_input)
+    env.globals.update(get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, **{name: _right(name) for name in RIGHTS})
     return env

@@ -15,7 +15,7 @@ from typing import Any
 from litestar.exceptions import NotAuthorizedException
 
 from app import audit
-from app.clock import TZ
+from app.dates import local_time
 from app.i18n import _
 from app.tables import ApiToken, User
 
@@ -37,10 +37,6 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _when(moment: dt.datetime) -> str:
-    return moment.astimezone(TZ).strftime("%d/%m/%Y %H:%M")
-
-
 # Pure rules ----------------------------------------------------------------------------------------
 
 def lifetime(days: int) -> dt.timedelta:
@@ -60,10 +56,10 @@ def refusal(row: dict[str, Any], now: dt.datetime) -> str | None:
     """Why the API refuses this token, in words a script's author can act on; None when it is good."""
     state = token_state(row["revoked_at"], row["expires_at"], now)
     if state == "revoked":
-        return _("This API token was revoked on %(when)s.", when=_when(row["revoked_at"]))
+        return _("This API token was revoked on %(when)s.", when=local_time(row["revoked_at"]))
     if state == "expired":
         return _("This API token expired on %(when)s. Create a new one on your profile page.",
-                 when=_when(row["expires_at"]))
+                 when=local_time(row["expires_at"]))
     return None
 
 
@@ -85,7 +81,7 @@ async def create_token(user: User, name: str, now: dt.datetime, days: int = DEFA
         await ApiToken.insert(ApiToken(key=digest(token), user=user.id, name=name, created_at=now,
                                        expires_at=expires_at))
         await audit.record(audit.TOKEN_CREATED, actor, now, target=user.email, name=name,
-                           expires=_when(expires_at))
+                           expires=local_time(expires_at))
     return token
 
 

@@ -16,7 +16,7 @@ from app.body_guard import OPEN_TO_ANYONE
 from app.db import write_transaction
 from app.i18n import _, normalize_locale, set_locale
 from app.settings import get_settings
-from app.templating import local_time
+from app.dates import local_time
 from app.tables import User
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -21,7 +21,7 @@ DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "ke-hoach-cc
 
 
 async def main(path: Path, repeat: int) -> None:
-    from app.cli import migrate_db
+    from app.migrations import migrate_db
     from app.tables import Unit
     from plans.actions import save_parsed_plan
     from plans.spreadsheet import read_plan

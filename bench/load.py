@@ -321,7 +321,7 @@ def scratch_environment(db: str):
 def main(clients: int, seconds: float, workers: int, db: str) -> int:
     sys.path.insert(0, str(ROOT))
     with scratch_environment(db) as tmp:
-        from app.cli import migrate_db  # only now: the settings are read once, from the scratch environment
+        from app.migrations import migrate_db  # only now: the settings are read once, from the scratch environment
 
         asyncio.run(migrate_db())
         accounts = asyncio.run(seed(clients))

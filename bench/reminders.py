@@ -127,7 +127,7 @@ async def smtp_limit(url: str, emails: int) -> float:
 async def send_in_process(url: str, emails: int) -> dict[str, float]:
     import reminders.sweep  # noqa: F401  (composing reads reminders through it; a worker has it loaded already)
     from reminders.delivery import deliver_due
-    from reminders.mail import SmtpTransport
+    from app.mail import SmtpTransport
 
     transport = SmtpTransport(url)
     started = time.perf_counter()
@@ -203,7 +203,7 @@ async def open_pool() -> None:
 
 
 async def main(units: int, per_unit: int, emails: int, day: dt.date, processes: int) -> None:
-    from app.cli import migrate_db
+    from app.migrations import migrate_db
     from app.settings import get_settings
 
     await migrate_db()

@@ -165,17 +165,17 @@ async def open_tasks_of(unit_id: int, year: int) -> list[int]:
 async def in_process(world, repeat: int) -> dict:
     """The board's queries and the sweep, in this process, as the server and the worker run them."""
     from board.build import build_board
-    from board.queries import Filter, monthly, state_counts
+    from board.queries import Filter, board_counts, monthly
     from tasks.tables import Task
 
     flt = Filter(world.year, world.as_of)
 
     async def page_aggregates() -> None:  # the page also draws charts: counts by component, and by day
-        await state_counts(flt)
-        await state_counts(flt, by="component")
+        await board_counts(flt)
+        await board_counts(flt, by="component")
         await monthly(flt)
 
-    out = {"raw_sql": ms(await timed(lambda: state_counts(flt), repeat)),
+    out = {"raw_sql": ms(await timed(lambda: board_counts(flt), repeat)),
            "page_sql": ms(await timed(page_aggregates, repeat)),
            "build_board": ms(await timed(lambda: build_board(flt), repeat))}
     task_id = (await open_tasks_of(world.focal_points[0][1], world.year))[0]
@@ -191,7 +191,8 @@ async def import_500(repeat: int) -> dict:
 
     from app.tables import Unit
     from plans.actions import save_parsed_plan
-    from plans.spreadsheet import ParsedField, ParsedPlan, ParsedTask, read_plan
+    from plans.parsed import ParsedField, ParsedPlan, ParsedTask
+    from plans.spreadsheet import read_plan
     from plans.spreadsheet_write import write_plan
 
     year = dt.date.today().year + 1
@@ -327,7 +328,7 @@ def run_dataset(name: str, workers: int, seconds: float, repeat: int, emails: in
     scale, db = name.split("-")
     with scratch_environment(db) as tmp:
         from app import clock
-        from app.cli import migrate_db
+        from app.migrations import migrate_db
         from bench.data import generate
         from bench.load import free_port
 

@@ -97,7 +97,7 @@ def report(stall: Stall, guesses: int, database: str) -> str:
 
 def main(guesses: int, rounds: int, db: str) -> int:
     with load.scratch_environment(db) as tmp:
-        from app.cli import migrate_db
+        from app.migrations import migrate_db
 
         asyncio.run(migrate_db())
         [account] = asyncio.run(load.seed(1))

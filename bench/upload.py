@@ -82,7 +82,8 @@ def vary(path: Path) -> None:
 
 def write_plan_file(path: Path) -> None:
     """A two-task plan in the official layout, written by the same code that exports plans."""
-    from plans.spreadsheet import ParsedField, ParsedPlan, ParsedTask, write_plan
+    from plans.parsed import ParsedField, ParsedPlan, ParsedTask
+    from plans.spreadsheet_write import write_plan
 
     tasks = [ParsedTask(number=str(i), content=content, lead="Văn phòng Sở", partners="", output=output, note="",
                         due=due, due_text="", row=0)

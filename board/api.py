@@ -12,7 +12,6 @@ from app import access, clock
 from app.bounds import Year
 from board.build import Row, build_board
 from board.params import board_filter
-from scoring.rules import round_points
 
 
 @dataclass
@@ -52,8 +51,8 @@ def _round(value, places: int) -> float | None:
 
 
 def row_out(row: Row) -> BoardRowOut:
-    c, score, rule = row.counts, row.score, row.rule
-    display = str(round_points(score.total, rule.places, rule.rounding)) if score and rule else None
+    c, score = row.counts, row.score
+    display = str(row.published) if row.published is not None else None
     return BoardRowOut(unit_code=row.unit["code"], unit_name=row.unit["name"], block=row.unit["block"],
                        total=c.total, done_on_time=c.done_on_time, done_late=c.done_late, in_progress=c.in_progress,
                        not_started=c.not_started, overdue=c.overdue, cancelled=c.cancelled, ratio=row.ratio_text,

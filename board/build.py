@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from app.db import concurrently
 from app.i18n import N_, format_percent
-from board.queries import Filter, state_counts, units_of_year
-from plans.rules import fold
-from scoring.queries import manual_scores, rule_for_block, rules_for_year
-from scoring.rules import Counts, Rule, Score, competition_ranks, measured, round_points, score_unit
+from app.text import fold
+from board.queries import Filter, board_counts
+from scoring.points import Score, measured
+from scoring.rules import Rule
+from scoring.scores import Scored, scores_at
+from tasks.counting import Counts, sum_counts
 
 SORT_LABELS = {"rank": N_("Rank"), "ratio": N_("Completion ratio"), "overdue": N_("Most overdue tasks"),
                "name": N_("Unit name")}
@@ -27,6 +29,14 @@ class Row:
     rule: Rule | None
     score: Score | None  # always on the whole plan
     rank: int | None = None
+    rule_row: dict[str, Any] | None = None
+    published: Decimal | None = None  # the score as the rule publishes it, rounded once
+
+    @classmethod
+    def of(cls, scored: Scored, shown: Counts) -> Row:
+        """The unit's score (on the whole plan) with the counts the board shows."""
+        return cls(scored.unit, scored.plan, shown, scored.rule, scored.score, scored.rank, scored.rule_row,
+                   scored.published)
 
     @property
     def ratio(self) -> tuple[int, int]:
@@ -108,22 +118,6 @@ def page_of(board: Board, number: int, size: int = PAGE_SIZE) -> Page:
     return Page(number, pages, start + 1 if total else 0, end, total, shown)
 
 
-def sum_counts(items) -> Counts:
-    names = ("total", "done_on_time", "done_late", "in_progress", "not_started", "overdue", "cancelled")
-    sums = dict.fromkeys(names, 0)
-    for c in items:
-        for n in names:
-            sums[n] += getattr(c, n)
-    return Counts(**sums)
-
-
-def issued_on(plan: dict[str, Any] | None, as_of: dt.date) -> dt.date | None:
-    """The plan's issue date if it had been issued by the cut-off."""
-    if plan and plan["status"] == "issued" and plan["doc_date"] and plan["doc_date"] <= as_of:
-        return plan["doc_date"]
-    return None
-
-
 def _sort_key(sort: str):
     last = Fraction(10**9)
     keys = {
@@ -136,28 +130,18 @@ def _sort_key(sort: str):
 
 
 async def build_board(flt: Filter, sort: str = "rank") -> Board:
-    """Five queries whatever the size, run side by side: units and plans, counts (twice when filtered), rules,
-    entered points."""
-    units, shown, rules, manual, *whole = await concurrently(
-        units_of_year(flt), state_counts(flt, "plan", narrowed=True), rules_for_year(flt.year),
-        manual_scores(flt.year), *([state_counts(flt, "plan", narrowed=False)] if flt.narrowed else []))
-    whole = whole[0] if whole else shown
+    """Four queries whatever the size, run side by side (units and plans, counts, rules, entered points), and
+    a fifth when the filter narrows the counts the board shows."""
+    scored, *narrowed = await concurrently(scores_at(flt.year, flt.as_of, flt.block),
+                                           *([board_counts(flt, "plan")] if flt.narrowed else []))
+    shown = narrowed[0] if narrowed else None
     blocks: dict[str, Block] = {}
-    memo: dict = {}  # parts and grades shared by units with the same ratio under the same rule
-    for u in units:
-        block = blocks.get(u["block"])
+    for s in scored:
+        block = blocks.get(s.unit["block"])
         if block is None:
-            found = rule_for_block(rules, u["block"])
-            rule = found[0] if found else None
-            block = blocks[u["block"]] = Block(u["block"], rule=rule, rule_row=found[1] if rule else None)
-        plan_id = u["plan"]["id"] if u["plan"] else None
-        score = score_unit(block.rule, whole.get(plan_id, Counts()), issued_on(u["plan"], flt.as_of),
-                           manual.get(u["id"], {}), memo) if block.rule else None
-        block.rows.append(Row(u, u["plan"], shown.get(plan_id, Counts()), block.rule, score))
+            block = blocks[s.unit["block"]] = Block(s.unit["block"], rule=s.rule, rule_row=s.rule_row)
+        counts = s.counts if shown is None else shown.get(s.plan["id"] if s.plan else None, Counts())
+        block.rows.append(Row.of(s, counts))
     for block in blocks.values():
-        ranks = competition_ranks([round_points(r.score.total, r.rule.places, r.rule.rounding) if r.score else None
-                                   for r in block.rows])
-        for row, rank in zip(block.rows, ranks):
-            row.rank = rank
         block.rows.sort(key=_sort_key(sort))
     return Board(flt, [blocks[k] for k in sorted(blocks, key=fold)], sort)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from app.i18n import _, format_date, format_number, format_percent
-from scoring.rules import Counts
+from tasks.counting import Counts
 from tasks.rules import State
 
 WIDTH = 720  # the viewBox width; CSS scales the drawing to the page

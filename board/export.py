@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from urllib.parse import quote
-
 from litestar import Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 
 from app import access, clock
 from app.bounds import OptionalYear
+from app.downloads import CSV, XLSX, download
+from app.text import fold
 from board import export_write
 from board.build import Board, build_board
 from board.params import board_filter, board_sort
 from board.queries import Filter, field_names
-from plans.routes import XLSX
-from plans.rules import fold
-
-CSV = "text/csv; charset=utf-8"
 
 
-async def provide_board(request: Request, year: OptionalYear = None, as_of: FromQuery[dt.date | None] = None,
+async def provide_board(request: Request, year: OptionalYear = None, as_of: FromQuery[str | None] = None,
                         block: FromQuery[str] = "", field: FromQuery[str] = "", component: FromQuery[str] = "",
                         sort: FromQuery[str] = "rank") -> Board:
     """Access first, then the board the page would show for the page's own parameters (bad values: 400)."""
@@ -38,22 +33,16 @@ async def shown_field_name(flt: Filter) -> str:
     return names[0] if names else flt.field
 
 
-def _download(body: bytes, media_type: str, name: str) -> Response:
-    return Response(body, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename=\"{name.encode('ascii', 'replace').decode()}\"; "
-                               f"filename*=UTF-8''{quote(name)}"})
-
-
 @get("/board/export.xlsx", dependencies={"board": Provide(provide_board)})
 async def board_export_xlsx(board: NamedDependency[Board]) -> Response:
     body = export_write.write_xlsx(board, await shown_field_name(board.filter))
-    return _download(body, XLSX, export_write.file_name(board, "xlsx"))
+    return download(body, XLSX, export_write.file_name(board, "xlsx"))
 
 
 @get("/board/export.csv", dependencies={"board": Provide(provide_board)})
 async def board_export_csv(board: NamedDependency[Board]) -> Response:
     body = export_write.write_csv(board, await shown_field_name(board.filter))
-    return _download(body, CSV, export_write.file_name(board, "csv"))
+    return download(body, CSV, export_write.file_name(board, "csv"))
 
 
 ROUTES = [board_export_xlsx, board_export_csv]

@@ -21,14 +21,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from app.cells import csv_text, put
 from app.i18n import N_, _, format_date, format_number, format_percent
 from board.build import SORT_LABELS, Board, Row
-from plans.routes import COMPONENTS
-from scoring.rules import Counts, Rule, measured, round_points
+from plans.components import component_label
+from scoring.points import measured, round_points
+from scoring.rules import Rule
+from tasks.counting import COUNT_NAMES, Counts
 
 HEADINGS = (N_("Rank"), N_("Unit code"), N_("Unit"), N_("Total tasks"), N_("Done on time"), N_("Done late"),
             N_("In progress within deadline"), N_("Not started"), N_("Overdue"), N_("Cancelled"), N_("Ratio"),
             N_("Ratio %"), N_("Plan completion points"), N_("Steering component points"), N_("Grade"))
 WIDTHS = (9, 12, 36, 10, 12, 12, 14, 12, 10, 10, 10, 10, 14, 16, 14)
-COUNT_NAMES = ("total", "done_on_time", "done_late", "in_progress", "not_started", "overdue", "cancelled")
 PERCENT_COLUMN = HEADINGS.index(N_("Ratio %"))
 BOLD = Font(bold=True)
 
@@ -53,17 +54,11 @@ def preamble(board: Board, field_name: str = "") -> list[str]:
              _("Figures as of %(date)s", date=format_date(flt.as_of)),
              f"{_('Block')}: {flt.block or _('All blocks')}",
              f"{_('Field')}: {field_name or flt.field or _('All fields')}",
-             f"{_('Component')}: {_component_label(flt.component)}",
+             f"{_('Component')}: {_('All components') if flt.component is None else component_label(flt.component)}",
              f"{_('Sort by')}: {_(SORT_LABELS.get(board.sort, SORT_LABELS['rank']))}"]
     if flt.narrowed:
         lines.append(_("Counts are for the chosen field or component only; points and grades are for the whole plan."))
     return lines
-
-
-def _component_label(number: int | None) -> str:
-    if number is None:
-        return _("All components")
-    return f"{number}. {_(COMPONENTS[number])}" if number in COMPONENTS else str(number)
 
 
 def table_lines(board: Board) -> list[Line]:

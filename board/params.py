@@ -6,14 +6,11 @@ import datetime as dt
 
 from litestar.exceptions import ClientException
 
+from app.dates import default_as_of
+from app.forms import query_date
 from app.i18n import _
 from board.build import SORTS
 from board.queries import Filter
-
-
-def default_as_of(year: int, today: dt.date) -> dt.date:
-    """Today for the current year, the year's last day for a past year."""
-    return min(today, dt.date(year, 12, 31))
 
 
 def _component(raw: str | int | None) -> int | None:
@@ -26,9 +23,12 @@ def _component(raw: str | int | None) -> int | None:
     return int(text)
 
 
-def board_filter(year: int | None, as_of: dt.date | None, block: str | None, field: str | None,
+def board_filter(year: int | None, as_of: str | dt.date | None, block: str | None, field: str | None,
                  component: str | int | None, today: dt.date) -> Filter:
-    """A 400 with its own message (ClientException) for a value the board cannot show."""
+    """A 400 with its own message (ClientException) for a value the board cannot show.
+
+    The cut-off comes as the page's form sends it (dd/mm/yyyy as typed) or as links carry it (ISO)."""
+    as_of = query_date(as_of)
     year = today.year if year is None else year  # 0 is a year out of range, not "this year"
     if not 2000 <= year <= 2100:
         raise ClientException(detail=_("Choose a year between 2000 and 2100."))

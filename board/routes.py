@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, get
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
@@ -19,23 +19,26 @@ from litestar.response import Template
 from app import access, clock
 from app.bounds import OptionalYear, Page
 from app.db import concurrently
-from app.i18n import _, format_number, format_percent
+from app.i18n import _, format_percent
 from app.tables import Unit
+from app.text import fold
 from board import charts
 from board.build import SORT_LABELS, SORTS, Board, Row, build_board, page_of
 from board.params import board_filter, board_sort
-from board.queries import (Filter, blocks, deadlines_at, field_names, judged_on, monthly, state_counts,
-                           unit_tasks)
+from board.queries import Filter, board_counts, field_names, monthly, unit_tasks
+from plans.components import COMPONENTS, component_label
 from plans.queries import plan_years
-from plans.rules import fold
-from plans.routes import COMPONENTS
-from scoring.rules import Counts, Rule, measured, round_points
+from scoring.points import measured, points_text
+from scoring.queries import blocks
+from scoring.rules import Rule
+from scoring.scores import unit_score
+from tasks.counting import Counts, deadlines_at, judged_on
 from tasks.rules import State, Status, TaskFacts, state_at
 
 TASK_STATES = ("all", *(s.value for s in State))
 
 
-def _filter(year: int | None, as_of: dt.date | None, block: str | None, field: str | None,
+def _filter(year: int | None, as_of: str | None, block: str | None, field: str | None,
             component: str | None) -> Filter:
     return board_filter(year, as_of, block, field, component, clock.today())
 
@@ -56,14 +59,6 @@ def query_of(flt: Filter, **extra: Any) -> str:
 
 # What each number means, shown as its title ---------------------------------------------------------
 
-def _short(value: Fraction | None) -> str:
-    """1, 2, 0,5: a part as the secretariat writes it, without trailing zeros."""
-    if value is None:
-        return "—"
-    text = format_number(value, 4)
-    return text.rstrip("0").rstrip(",.") if any(sep in text for sep in ",.") else text
-
-
 def ratio_cell(rule: Rule | None, counts: Counts) -> dict[str, str]:
     done, counted = measured(rule, counts)
     value = Fraction(done, counted) if counted else None
@@ -82,25 +77,20 @@ def total_title(c: Counts) -> str:
 
 
 def points_cell(row: Row) -> dict[str, str]:
-    """Completion points and the component score, rounded once from the exact value, each with its working."""
+    """Completion points and the component score, each rounded once from the exact value (as the score page and
+    the pop-up show them), with its working."""
     if row.score is None or row.rule is None:
         return {"points": "—", "points_title": _("No scoring rule for this block and year."), "score": "—",
                 "score_title": _("No scoring rule for this block and year.")}
     rule, part = row.rule, row.score.part("completion")
-    score = round_points(row.score.total, rule.places, rule.rounding)
-    sum_text = " + ".join(_short(p.points or Fraction(0)) for p in row.score.parts)  # unscored counts as 0
-    return {"points": format_number(round_points(part.points, rule.places, rule.rounding), rule.places)
-            if part and part.points is not None else "—",
+    score = points_text(row.score.total, rule)
+    sum_text = " + ".join(points_text(p.points or Fraction(0), rule) for p in row.score.parts)  # unscored: 0
+    return {"points": points_text(part.points, rule) if part else "—",
             "points_title": part.explanation if part else _("The rule scores no completion criterion."),
-            "score": format_number(score, rule.places),
-            "score_title": f"{sum_text} = {format_number(score, rule.places)}"}
+            "score": score, "score_title": f"{sum_text} = {score}"}
 
 
 # Context builders -----------------------------------------------------------------------------------
-
-def _component_label(number: int | None) -> str:
-    return f"{number}. {_(COMPONENTS[number])}" if number in COMPONENTS else _("Other")
-
 
 def chart_context(board: Board, by_component: dict[Any, Counts], per_day: dict[str, dict[dt.date, int]]
                   ) -> dict[str, Any]:
@@ -109,7 +99,7 @@ def chart_context(board: Board, by_component: dict[Any, Counts], per_day: dict[s
                                              r.score.grade.colour if r.score and r.score.grade else "none")
                               for r in board.rows])
     keys = sorted(by_component, key=lambda k: (k is None, k or 0))
-    stacks = charts.status_stacks([(_component_label(k), by_component[k]) for k in keys])
+    stacks = charts.status_stacks([(component_label(k), by_component[k]) for k in keys])
     dated = sum(n for d, n in per_day["cancelled"].items() if d <= flt.as_of)
     points = charts.month_points(flt.year, flt.as_of, per_day, totals.total, max(0, totals.cancelled - dated))
     return {"bars": bars, "stacks": stacks, "line": charts.month_chart(flt.year, points)}
@@ -126,17 +116,14 @@ async def _choices(flt: Filter) -> dict[str, Any]:
 async def board_context(flt: Filter, sort: str, page: int = 1) -> dict[str, Any]:
     # The board, the charts' two aggregates and the filter's choices do not depend on each other.
     board, by_component, per_day, choices = await concurrently(
-        build_board(flt, sort), state_counts(flt, by="component"), monthly(flt), _choices(flt))
+        build_board(flt, sort), board_counts(flt, by="component"), monthly(flt), _choices(flt))
     return {"board": board, "page": page_of(board, page), "flt": flt, "sort": sort, "query": query_of(flt),
             "ratio_cell": ratio_cell, "points_cell": points_cell, "total_title": total_title,
             "charts": chart_context(board, by_component, per_day), **choices}
 
 
 async def _unit(unit_id: int) -> dict[str, Any]:
-    unit = await Unit.select(Unit.id, Unit.code, Unit.name, Unit.block).where(Unit.id == unit_id).first()
-    if unit is None:
-        raise NotFoundException(_("Not found."))
-    return unit
+    return access.found(await Unit.select(Unit.id, Unit.code, Unit.name, Unit.block).where(Unit.id == unit_id).first())
 
 
 async def task_rows(flt: Filter, unit_id: int, state: str) -> list[dict[str, Any]]:
@@ -156,7 +143,7 @@ async def task_rows(flt: Filter, unit_id: int, state: str) -> list[dict[str, Any
 # Handlers -------------------------------------------------------------------------------------------
 
 @get("/board")
-async def board_page(request: Request, year: OptionalYear = None, as_of: FromQuery[dt.date | None] = None,
+async def board_page(request: Request, year: OptionalYear = None, as_of: FromQuery[str | None] = None,
                      block: FromQuery[str] = "", field: FromQuery[str] = "", component: FromQuery[str] = "",
                      sort: FromQuery[str] = "rank", as_of_year: OptionalYear = None,
                      page: Page = 1) -> Template:
@@ -170,7 +157,7 @@ async def board_page(request: Request, year: OptionalYear = None, as_of: FromQue
 
 @get("/board/units/{unit_id:int}/tasks")
 async def board_unit_tasks(request: Request, unit_id: FromPath[int], year: OptionalYear = None,
-                           as_of: FromQuery[dt.date | None] = None,
+                           as_of: FromQuery[str | None] = None,
                            group: Annotated[str, QueryParameter(name="state")] = "all",  # "state" is reserved by Litestar
                            field: FromQuery[str] = "", component: FromQuery[str] = "") -> Template:
     access.require_board_reader(request)
@@ -180,24 +167,19 @@ async def board_unit_tasks(request: Request, unit_id: FromPath[int], year: Optio
     unit = await _unit(unit_id)
     context = {"unit": unit, "flt": flt, "state": group, "tasks": await task_rows(flt, unit_id, group),
                "state_label": State(group).label if group != "all" else _("All tasks"), "query": query_of(flt),
-               "component_label": _component_label(flt.component) if flt.component is not None else ""}
+               "component_label": component_label(flt.component) if flt.component is not None else ""}
     return _shape(request, "board/tasks.html", "board/_tasks.html", context)
 
 
 @get("/board/units/{unit_id:int}/score")
 async def board_unit_score(request: Request, unit_id: FromPath[int], year: OptionalYear = None,
-                           as_of: FromQuery[dt.date | None] = None) -> Template:
+                           as_of: FromQuery[str | None] = None) -> Template:
     access.require_board_reader(request)
     flt = _filter(year, as_of, "", "", "")
     unit = await _unit(unit_id)
-    # Points are always on the whole plan: the block's board, unfiltered, gives the rule and the score.
-    board = await build_board(Filter(flt.year, flt.as_of, block=unit["block"]))
-    block = next((b for b in board.blocks if any(r.unit["id"] == unit_id for r in b.rows)), None)
-    if block is None:
-        raise NotFoundException(_("Not found."))
-    row = next(r for r in block.rows if r.unit["id"] == unit_id)
-    context = {"unit": unit, "flt": flt, "row": row, "block": block, "query": query_of(flt),
-               "points_cell": points_cell, "short": _short}
+    scored = await unit_score(unit, flt.year, flt.as_of)  # points are always on the whole plan
+    context = {"unit": unit, "flt": flt, "row": Row.of(scored, scored.counts), "query": query_of(flt),
+               "points_cell": points_cell, "points_text": points_text}
     return _shape(request, "board/score.html", "board/_score.html", context)
 
 

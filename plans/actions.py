@@ -14,7 +14,7 @@ from app.clock import TZ
 from app.i18n import _
 from app.tables import Unit, User
 from plans.rules import next_task_number
-from plans.spreadsheet import ParsedPlan
+from plans.parsed import ParsedPlan
 from plans.tables import Field, Plan
 from tasks.actions import created_event
 from tasks.tables import Task, TaskEvent

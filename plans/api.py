@@ -11,26 +11,9 @@ from litestar.params import FromQuery
 from app import access, clock
 from app.bounds import Id, Year
 from plans import queries
+from plans.access import plan_for_user, plan_scope
 from tasks.rules import Completion
-
-
-
-@dataclass
-class TaskOut:
-    id: int
-    number: str
-    content: str
-    lead: str
-    partners: str
-    output: str
-    note: str
-    due: dt.date
-    due_text: str
-    status: str
-    state: str
-    progress: int
-    completed_on: dt.date | None
-    version: int
+from tasks.shapes import TaskOut, task_out
 
 
 @dataclass
@@ -60,13 +43,6 @@ class PlanOut:
     fields: list[FieldOut] | None = None
 
 
-def task_out(t: dict) -> TaskOut:
-    return TaskOut(id=t["id"], number=t["number"], content=t["content"], lead=t["lead"], partners=t["partners"],
-                   output=t["output"], note=t["note"], due=t["due_date"], due_text=t["due_text"],
-                   status=t["status"], state=t["state"].value, progress=t["progress"],
-                   completed_on=t["completed_on"], version=t["version"])
-
-
 def _ratio(c: Completion) -> dict:
     return {"ratio": c.fraction_text, "ratio_value": float(c.value) if c.value is not None else None}
 
@@ -81,7 +57,7 @@ def _plan_out(p: dict, c: Completion, fields: list[FieldOut] | None = None) -> P
 async def api_plans(request: Request, year: Year, unit: FromQuery[str | None] = None) -> list[PlanOut]:
     """The plans in the caller's scope for a year (a unit's own plans for its focal points and head)."""
     user = access.require_user(request)
-    rows = await queries.plan_rows(access.plan_scope(user), year, clock.today())
+    rows = await queries.plan_rows(plan_scope(user), year, clock.today())
     if unit:
         rows = [r for r in rows if r["unit_code"] == unit.strip().upper()]
     return [_plan_out(r, r["completion"]) for r in rows]
@@ -90,7 +66,7 @@ async def api_plans(request: Request, year: Year, unit: FromQuery[str | None] = 
 @get("/api/plans/{plan_id:int}", tags=["plans"])
 async def api_plan(request: Request, plan_id: Id) -> PlanOut:
     """One plan with its fields, tasks and completion ratios at today."""
-    await access.plan_for_user(request, plan_id)
+    await plan_for_user(request, plan_id)
     view = await queries.plan_view(plan_id, clock.today())
     fields = [FieldOut(id=f.field["id"], name=f.field["name"], component=f.field["component"],
                        tasks=[task_out(t) for t in f.tasks], **_ratio(f.completion)) for f in view.fields]

@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from app.forms import date_value, text_value
 from app.i18n import _
-from plans.rules import DeadlineError, parse_date_input, parse_deadline
-
-MAX_TEXT = 4000
-
-
-def _text(data: dict[str, str], name: str, errors: dict[str, str], required: bool = False, limit: int = 500) -> str:
-    value = (data.get(name) or "").strip()
-    if required and not value:
-        errors[name] = _("This field is required.")
-    elif len(value) > limit:
-        errors[name] = _("At most %(n)s characters.", n=limit)
-    return value
-
-
-def _date(data: dict[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
-    try:
-        return parse_date_input(data.get(name))
-    except ValueError:
-        errors[name] = _("Write the date as dd/mm/yyyy.")
-        return None
 
 
 def unit_choice(raw: str | None, unit_ids: list[int], errors: dict[str, str]) -> int:
@@ -51,9 +31,9 @@ def year_choice(raw: str | None, errors: dict[str, str], required: bool = True) 
 
 def plan_form(data: dict[str, str], unit_ids: list[int]) -> tuple[dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {"title": _text(data, "title", errors, required=True),
-                              "doc_number": _text(data, "doc_number", errors, limit=64),
-                              "doc_date": _date(data, "doc_date", errors),
+    values: dict[str, Any] = {"title": text_value(data, "title", errors, required=True),
+                              "doc_number": text_value(data, "doc_number", errors, limit=64),
+                              "doc_date": date_value(data, "doc_date", errors),
                               "unit": unit_choice(data.get("unit"), unit_ids, errors)}
     values["year"] = year_choice(data.get("year"), errors)
     if values["year"] is None:
@@ -64,8 +44,8 @@ def plan_form(data: dict[str, str], unit_ids: list[int]) -> tuple[dict[str, Any]
 def issue_form(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Issuing a plan records its official document: both the number/code and the date are required."""
     errors: dict[str, str] = {}
-    values = {"doc_number": _text(data, "doc_number", errors, required=True, limit=64),
-              "doc_date": _date(data, "doc_date", errors)}
+    values = {"doc_number": text_value(data, "doc_number", errors, required=True, limit=64),
+              "doc_date": date_value(data, "doc_date", errors)}
     if values["doc_date"] is None and "doc_date" not in errors:
         errors["doc_date"] = _("This field is required.")
     return values, errors
@@ -73,7 +53,7 @@ def issue_form(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
 
 def field_form(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
-    name = _text(data, "name", errors, required=True)
+    name = text_value(data, "name", errors, required=True)
     component = None
     if (raw := (data.get("component") or "").strip()):
         if raw.isdecimal() and 1 <= int(raw) <= 8:
@@ -81,22 +61,3 @@ def field_form(data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         else:
             errors["component"] = _("Choose a component from 1 to 8, or none.")
     return {"name": name, "component": component}, errors
-
-
-def task_form(data: dict[str, str], plan_year: int) -> tuple[dict[str, Any], dict[str, str]]:
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {
-        "number": _text(data, "number", errors, limit=16),
-        "content": _text(data, "content", errors, required=True, limit=MAX_TEXT),
-        "lead": _text(data, "lead", errors, limit=MAX_TEXT),
-        "partners": _text(data, "partners", errors, limit=MAX_TEXT),
-        "output": _text(data, "output", errors, limit=MAX_TEXT),
-        "note": _text(data, "note", errors, limit=MAX_TEXT),
-        "due_text": _text(data, "due_text", errors, required=True, limit=255),
-    }
-    if values["due_text"] and "due_text" not in errors:
-        try:
-            values["due_date"] = parse_deadline(values["due_text"], plan_year)
-        except DeadlineError as exc:
-            errors["due_text"] = str(exc)
-    return values, errors

@@ -7,15 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
-from plans.rules import fold
-from plans.spreadsheet import ParsedField, ParsedPlan, ParsedTask
+from app.text import fold
+from plans.parsed import ParsedField, ParsedPlan, ParsedTask
 from plans.tables import Field, Plan
-from tasks.rules import Completion, State, Status, TaskFacts, completion, state_at
+from tasks.counting import deadlines_at, facts, judged_on
+from tasks.rules import Completion, TaskFacts, completion, state_at
 from tasks.tables import Task
-
-
-def facts(task: dict[str, Any]) -> TaskFacts:
-    return TaskFacts(Status(task["status"]), task["due_date"], task["completed_on"], task.get("cancelled_on"))
 
 
 @dataclass
@@ -60,8 +57,6 @@ async def plan_view(plan_id: int, as_of: dt.date, in_force: bool = False) -> Pla
 
 async def _as_it_was(tasks: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
     """The tasks as they stood on `as_of`: none added later, the deadline then, no completion that came later."""
-    from board.queries import deadlines_at, judged_on
-
     tasks = [t for t in tasks if t["added_on"] is None or t["added_on"] <= as_of]
     then = await deadlines_at({t["id"]: judged_on(t, as_of) for t in tasks})
     for task in tasks:
@@ -108,10 +103,3 @@ def as_parsed(view: PlanView) -> ParsedPlan:
     p = view.plan
     return ParsedPlan(year=p["year"], title=p["title"], doc_number=p["doc_number"], doc_date=p["doc_date"],
                       fields=fields)
-
-
-def count_states(tasks: list[dict[str, Any]]) -> dict[State, int]:
-    counts = {s: 0 for s in State}
-    for t in tasks:
-        counts[t["state"]] += 1
-    return counts

@@ -8,43 +8,42 @@ import re
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 
 from app import access, clock
 from app.bounds import refused
+from app.downloads import XLSX, download
+from app.forms import query_date
 from app.i18n import N_, _
 from app.settings import get_settings
 from app.tables import Unit
+from app.text import matches
 from plans import actions, forms, queries
-from plans.rules import guess_component, matches
-from plans.spreadsheet import SpreadsheetError, read_plan
+from plans.access import field_for_user, plan_for_user, plan_scope, readable_plans
+from plans.components import COMPONENTS
+from plans.issuer import issuer_warning
+from plans.parsed import SpreadsheetError
+from plans.rules import guess_component
+from plans.spreadsheet import read_plan
 from plans.spreadsheet_package import MAX_FILE_BYTES
 from plans.spreadsheet_write import write_plan
+from tasks.forms import task_form
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SPREADSHEET = MAX_FILE_BYTES  # 10 MB, as the messages say
 UPLOAD_TTL = 24 * 3600  # an uploaded plan waits this long for its confirmation
 Form = URLEncodedBody[dict[str, str]]
-
-COMPONENTS = {
-    1: N_("Steering and direction"), 2: N_("Institutional reform"), 3: N_("Administrative procedure reform"),
-    4: N_("Organisational reform"), 5: N_("Civil service reform"), 6: N_("Public finance reform"),
-    7: N_("E-government and digital government"), 8: N_("Impact on people and development"),
-}
-
 
 def _unit_choice(raw: str | None, units: list[dict[str, Any]], errors: dict[str, str]) -> int:
     """The unit a plan is written for; naming a unit the user may not write to is refused (403)."""
     ids = [u["id"] for u in units]
     if not ids or (raw and raw.strip().isdecimal() and int(raw) not in ids):
-        raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
+        access.refuse_plan_author()
     return forms.unit_choice(raw, ids, errors)
 
 
@@ -58,7 +57,7 @@ async def plan_list(request: Request, year: FromQuery[str] = "", all: FromQuery[
                     q: FromQuery[str] = "") -> Template:
     user = access.require_user(request)
     year = _year_filter(year)
-    where = access.readable_plans(user) if all else access.plan_scope(user)
+    where = readable_plans(user) if all else plan_scope(user)
     plans = [p for p in await queries.plan_rows(where, year, clock.today())
              if matches(q, p["unit_name"], p["unit_code"], p["title"], p["doc_number"])]
     return Template("plans/list.html", context={
@@ -78,7 +77,7 @@ def _year_filter(raw: str) -> int | None:
 async def _detail_context(request: Request, plan_id: int, as_of: dt.date | None = None,
                           **extra: Any) -> dict[str, Any]:
     """The plan today, or as it stood on `as_of` (the board's drill-down): then it is a read-only snapshot."""
-    plan = await access.plan_for_user(request, plan_id)
+    plan = await plan_for_user(request, plan_id)
     today = clock.today()
     view = await queries.plan_view(plan_id, as_of or today, in_force=as_of is not None and as_of < today)
     user = access.require_user(request)
@@ -89,15 +88,15 @@ async def _detail_context(request: Request, plan_id: int, as_of: dt.date | None 
 
 
 @get("/plans/{plan_id:int}")
-async def plan_detail(request: Request, plan_id: FromPath[int], as_of: FromQuery[dt.date | None] = None) -> Template:
-    return Template("plans/detail.html", context=await _detail_context(request, plan_id, as_of))
+async def plan_detail(request: Request, plan_id: FromPath[int], as_of: FromQuery[str | None] = None) -> Template:
+    return Template("plans/detail.html", context=await _detail_context(request, plan_id, query_date(as_of)))
 
 
 @get("/plans/new")
 async def plan_new(request: Request) -> Template:
     units = await _writable_units(request)
     if not units:
-        raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
+        access.refuse_plan_author()
     return Template("plans/new.html", context={"units": units, "values": {"year": clock.today().year}, "errors": {},
                                                "raw": {}})
 
@@ -128,7 +127,7 @@ def _plan_body(request: Request, plan_id: int, context: dict[str, Any], errors: 
 
 @post("/plans/{plan_id:int}/issue")
 async def plan_issue(request: Request, plan_id: FromPath[int], data: Form) -> Response:
-    plan = await access.plan_for_user(request, plan_id, write=True)
+    plan = await plan_for_user(request, plan_id, write=True)
     values, errors = forms.issue_form(data)
     if not errors:
         try:
@@ -142,17 +141,15 @@ async def plan_issue(request: Request, plan_id: FromPath[int], data: Form) -> Re
 
 @post("/plans/{plan_id:int}/settings")
 async def plan_settings(request: Request, plan_id: FromPath[int], data: Form) -> Response:
-    plan = await access.plan_for_user(request, plan_id)
-    if not access.can_set_plan_rules(access.require_user(request)):
-        raise PermissionDeniedException(_("Only the secretariat sets the rules a unit's plan follows."))
-    await actions.set_evidence_required(plan, data.get("evidence_required") == "on", access.require_user(request),
-                                        clock.now())
+    plan = await plan_for_user(request, plan_id)
+    user = access.require_plan_rule_setter(request)
+    await actions.set_evidence_required(plan, data.get("evidence_required") == "on", user, clock.now())
     return Redirect(f"/plans/{plan_id}", status_code=303)
 
 
 @post("/plans/{plan_id:int}/fields")
 async def field_create(request: Request, plan_id: FromPath[int], data: Form) -> Response:
-    plan = await access.plan_for_user(request, plan_id, write=True)
+    plan = await plan_for_user(request, plan_id, write=True)
     values, errors = forms.field_form(data)
     if not errors:
         if values["component"] is None:
@@ -164,8 +161,8 @@ async def field_create(request: Request, plan_id: FromPath[int], data: Form) -> 
 
 @post("/fields/{field_id:int}/tasks")
 async def task_create(request: Request, field_id: FromPath[int], data: Form) -> Response:
-    field = await access.field_for_user(request, field_id, write=True)
-    values, errors = forms.task_form(data, field.plan.year)
+    field = await field_for_user(request, field_id, write=True)
+    values, errors = task_form(data, field.plan.year)
     if not errors:
         await actions.add_task(field, values, access.require_user(request), clock.now())
     context = await _detail_context(request, field.plan.id, open_field=field_id if errors else None,
@@ -175,13 +172,11 @@ async def task_create(request: Request, field_id: FromPath[int], data: Form) -> 
 
 @get("/plans/{plan_id:int}/export.xlsx")
 async def plan_export(request: Request, plan_id: FromPath[int]) -> Response:
-    await access.plan_for_user(request, plan_id)
+    await plan_for_user(request, plan_id)
     view = await queries.plan_view(plan_id, clock.today())
     body = write_plan(queries.as_parsed(view), view.plan["unit_name"])
     name = f"ke-hoach-cchc-{view.plan['year']}-{view.plan['unit_code']}.xlsx"
-    return Response(body, media_type=XLSX, headers={
-        "Content-Disposition": f"attachment; filename=\"{name.encode('ascii', 'replace').decode()}\"; "
-                               f"filename*=UTF-8''{quote(name)}"})
+    return download(body, XLSX, name)
 
 
 def _import_dir():
@@ -199,7 +194,7 @@ IMPORT_REFUSALS = {"too-large": N_("The file is larger than 10 MB."),
 async def import_page(request: Request, refused: FromQuery[str] = "") -> Template:
     units = await _writable_units(request)
     if not units:
-        raise PermissionDeniedException(_("Only a unit's focal point or head can create its plan."))
+        access.refuse_plan_author()
     errors = {"file": _(IMPORT_REFUSALS[refused])} if refused in IMPORT_REFUSALS else {}
     return Template("plans/import.html", context={"units": units, "errors": errors, "values": {}})
 
@@ -246,10 +241,13 @@ def _keep_upload(digest: str, content: bytes) -> None:
 
 async def _preview(source: bytes | Path, digest: str, unit_id: int, year: int | None,
                    units: list[dict[str, Any]]) -> dict[str, Any]:
-    context: dict[str, Any] = {"digest": digest, "unit": next(u for u in units if u["id"] == unit_id),
-                               "year": year or "", "parsed": None, "sheet_errors": [], "existing": None}
+    unit = next(u for u in units if u["id"] == unit_id)
+    context: dict[str, Any] = {"digest": digest, "unit": unit, "year": year or "", "parsed": None,
+                               "sheet_errors": [], "existing": None, "issuer_warning": None}
     try:
         context["parsed"] = read_plan(source, year=year)
+        # Another unit's file is worth a look, not a refusal: the user may still confirm.
+        context["issuer_warning"] = issuer_warning(context["parsed"], unit["code"], unit["name"])
         context["existing"] = await actions.existing_plan(unit_id, context["parsed"].year)
     except SpreadsheetError as exc:
         context["sheet_errors"] = exc.errors
@@ -265,7 +263,7 @@ async def import_confirm(request: Request, data: Form) -> Response:
     digest = data.get("digest", "")
     path = _import_dir() / f"{digest}.xlsx"
     if errors or not re.fullmatch(r"[0-9a-f]{64}", digest) or not path.exists():
-        raise NotFoundException(_("The uploaded file is no longer available; upload it again."))
+        access.not_found(_("The uploaded file is no longer available; upload it again."))
     context = await _preview(path, digest, unit_id, year, units)
     if context["sheet_errors"] or context["existing"]:
         return Template("plans/import_preview.html", status_code=400, context=context)

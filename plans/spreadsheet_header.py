@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from plans.rules import fold
+from app.text import fold
 
 MAX_COLUMNS = 50
 MAX_HEADING_TEXT = 300

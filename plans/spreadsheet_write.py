@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -16,10 +15,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.cells import put
-from plans.rules import fold, int_to_roman
-
-if TYPE_CHECKING:  # plans.spreadsheet imports this module to re-export write_plan
-    from plans.spreadsheet import ParsedField, ParsedPlan, ParsedTask
+from app.text import fold, int_to_roman
+from plans.parsed import ParsedField, ParsedPlan, ParsedTask
 
 HEADINGS = ("STT", "Nội dung nhiệm vụ", "Đơn vị chủ trì", "Đơn vị phối hợp", "Thời gian hoàn thành",
             "Sản phẩm", "Ghi chú")

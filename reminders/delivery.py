@@ -15,9 +15,10 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 
 from app import clock
+from app.mail import Permanent, Transport, get_transport
 from app.settings import get_settings
 from app.tables import User
-from reminders.mail import Permanent, Transport, compose_digest, get_transport
+from reminders.mail import compose_digest
 from reminders.tables import OutboxEmail
 
 MAX_ATTEMPTS = 8

@@ -10,8 +10,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from app.forms import date_value
 from app.i18n import N_, _
-from plans.rules import parse_date_input
 from reminders.rules import Calendar, Policy, parse_days
 
 MAX_DAYS = 60  # parse_days' own bound; a reminder two months on is no reminder
@@ -77,12 +77,9 @@ def day_form(data: dict[str, str]) -> tuple[dict[str, str], dict[str, str], dict
     """A calendar day as posted: (values shown back, errors by field, the day's columns)."""
     values = {k: (data.get(k) or "").strip() for k in ("day", "kind", "name")}
     errors: dict[str, str] = {}
-    try:
-        day = parse_date_input(values["day"])
-    except ValueError:
-        day = None
+    day = date_value(values, "day", errors)
     if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
-        errors["day"] = _("Enter a date as dd/mm/yyyy.")
+        errors["day"] = _("Write the date as dd/mm/yyyy.")
     if values["kind"] not in DAY_KINDS:
         errors["kind"] = _("Choose an extra holiday or a make-up working day.")
     if len(values["name"]) > 255:
@@ -123,8 +120,6 @@ def month_param(raw: str, today: dt.date) -> dt.date:
 def outbox_filters(status: str, day: str) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
     """The deliveries filters: (values shown back, errors by field, status and day to filter by, None = any)."""
     values = {"status": status if status in OUTBOX_STATUSES else "", "day": (day or "").strip()}
-    try:
-        parsed = parse_date_input(values["day"])
-    except ValueError:
-        return values, {"day": _("Enter a date as dd/mm/yyyy.")}, {"status": values["status"] or None, "day": None}
-    return values, {}, {"status": values["status"] or None, "day": parsed}
+    errors: dict[str, str] = {}
+    parsed = date_value(values, "day", errors)
+    return values, errors, {"status": values["status"] or None, "day": parsed}

@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import File, Redirect, Template
 
 from app import access, audit, clock
 from app.i18n import _
+from app.mail import FileTransport
 from app.settings import get_settings
 from app.tables import User
-from reminders import forms, mail, queries
+from reminders import forms, queries
 from reminders.tables import CalendarDay, OutboxEmail, ReminderPolicy
 
 Form = URLEncodedBody[dict[str, str]]
@@ -179,14 +179,11 @@ async def deliveries_page(request: Request, status: FromQuery[str] = "", day: Fr
 
 def eml_path(email: dict[str, Any]) -> Path:
     """Where the file transport wrote the email: built from the row, never from the URL."""
-    return mail.FileTransport(get_settings().outbox_dir).path(email)
+    return FileTransport(get_settings().outbox_dir).path(email)
 
 
 async def _email(email_id: int) -> dict[str, Any]:
-    email = await queries.outbox_email(email_id)
-    if email is None:
-        raise NotFoundException(_("Not found."))
-    return email
+    return access.found(await queries.outbox_email(email_id))
 
 
 def _email_page(email: dict[str, Any], status: int = 200, **extra: Any) -> Template:
@@ -218,7 +215,7 @@ async def delivery_eml(request: Request, email_id: FromPath[int]) -> File:
     access.require_outbox_reader(request)
     path = eml_path(await _email(email_id))
     if not path.is_file():
-        raise NotFoundException(_("No file was written for this email."))
+        access.not_found(_("No file was written for this email."))
     return File(path, filename=path.name, media_type="message/rfc822")
 
 

@@ -17,9 +17,9 @@ from app.i18n import _
 from app.settings import get_settings
 from app.storage import TooLarge, file_chunks, get_storage
 from app.tables import Unit, User
+from app.uploads import Upload, check_upload, megabytes
 from scoring.rules import Rule, dump_rule
 from scoring.tables import ManualScore, ScoringRule, ScoringRuleVersion
-from tasks.evidence import Upload, check_upload, megabytes
 
 
 class RuleExists(Exception):

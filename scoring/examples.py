@@ -31,9 +31,9 @@ def _criteria(completion_max: str) -> list[dict[str, Any]]:
 
 
 def stepped(year: int) -> dict[str, Any]:
-    """Over 90% → 2 points, 70 to 90% → 1, under 70% → 0 (Cà Mau, 2013)."""
+    """90% or more → 2 points, 70% to under 90% → 1, under 70% → 0 (Cà Mau, 2013)."""
     return {
-        "name": f"Ví dụ 1 — thang bậc: trên 90% được 2 điểm (theo Cà Mau 2013), năm {year}",
+        "name": f"Ví dụ 1 — thang bậc: từ 90% trở lên được 2 điểm (theo Cà Mau 2013), năm {year}",
         "note": "Quy tắc mẫu để tham khảo: từ 90% trở lên 2 điểm; từ 70% đến dưới 90% 1 điểm; dưới 70% 0 điểm. "
                 "Sở Nội vụ sửa lại theo bộ tiêu chí của tỉnh.",
         "components": _components("6", ["10", "12", "8", "10", "8", "12"]),

@@ -12,8 +12,9 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.i18n import _, format_date, get_locale
-from plans.rules import parse_date_input
+from app.dates import format_date_input
+from app.forms import date_value
+from app.i18n import _, get_locale
 from scoring.rules import Rule, RuleError, parse_rule
 
 EXTRA_ROWS = 2  # empty rows offered under each table for adding
@@ -40,7 +41,7 @@ def rule_values(body: dict[str, Any], extra: int = EXTRA_ROWS) -> dict[str, Any]
     values: dict[str, Any] = {k: body.get(k, "") for k in SCALARS}
     values["plan_late_points"] = _shown(body.get("plan_late_points", "0"))
     values.update(count_late=bool(body.get("count_late", True)), places=str(body.get("places", 2)),
-                  plan_deadline=format_date(dt.date.fromisoformat(body["plan_deadline"]))
+                  plan_deadline=format_date_input(dt.date.fromisoformat(body["plan_deadline"]))
                   if body.get("plan_deadline") else "")
     for table, columns in TABLES.items():
         rows = [{c: _shown(r.get(c, "")) if c in NUMBERS else str(r.get(c, "")) for c in columns}
@@ -61,11 +62,8 @@ def _document(values: dict[str, Any], errors: dict[str, str]) -> tuple[dict[str,
     """The document parse_rule reads, and for each table the form row of each document row."""
     doc: dict[str, Any] = {k: values[k] for k in SCALARS}
     doc.update(count_late=values["count_late"], places=int(values["places"]) if values["places"].isdecimal() else -1)
-    try:
-        deadline = parse_date_input(values["plan_deadline"])
-        doc["plan_deadline"] = deadline.isoformat() if deadline else ""
-    except ValueError:
-        errors["plan_deadline"] = _("Enter a date as dd/mm/yyyy.")
+    deadline = date_value(values, "plan_deadline", errors)
+    doc["plan_deadline"] = deadline.isoformat() if deadline else ""
     where: dict[str, list[int]] = {}
     for table, columns in TABLES.items():
         where[table] = [i for i, r in enumerate(values[table])

@@ -1,4 +1,4 @@
-"""Reading scoring rules and entered points: one query each, for a whole year."""
+"""Reading scoring rules, entered points and the units they rank: one query each, for a whole year."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from app.i18n import format_number
-from board.queries import Filter, state_counts
+from app.dates import local_time
+from app.tables import Unit
+from app.text import fold
+from app.uploads import human_size
 from plans.tables import Plan
-from app.clock import TZ
 from scoring.changes import describe_changes, number_text
-from scoring.rules import Counts, Manual, Rule, RuleError, measured, parse_rule, round_points, score_unit
+from scoring.points import Manual
+from scoring.rules import Rule, RuleError, parse_rule
 from scoring.tables import ManualScore, ScoringRule, ScoringRuleVersion
-from tasks.evidence import human_size
 
 
 async def rules_for_year(year: int) -> dict[str, tuple[Rule, dict[str, Any]]]:
@@ -56,18 +57,31 @@ async def manual_scores(year: int, unit_id: int | None = None) -> dict[int, dict
     return out
 
 
+async def units_of_year(year: int, block: str = "") -> list[dict[str, Any]]:
+    """Units in force during the year (or with a plan for it), each with its plan's id and issue, if any: the
+    units ranked together in a block."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    query = Unit.select(Unit.id, Unit.code, Unit.name, Unit.block, Unit.kind, Unit.effective_from, Unit.effective_to)
+    if block:
+        query = query.where(Unit.block == block)
+    units = await query
+    plans = {p["unit"]: p for p in await Plan.select(Plan.id, Plan.unit, Plan.status, Plan.doc_number,
+                                                        Plan.doc_date, Plan.title).where(Plan.year == year)}
+    out = []
+    for u in units:
+        in_force = (u["effective_from"] is None or u["effective_from"] <= end) and (
+            u["effective_to"] is None or u["effective_to"] >= start)
+        if in_force or u["id"] in plans:
+            out.append({**u, "plan": plans.get(u["id"])})
+    return out
+
+
+async def blocks() -> list[str]:
+    """The ranking blocks units belong to ("Khối sở, ban, ngành"), in reading order."""
+    return sorted({r["block"] for r in await Unit.select(Unit.block).distinct()}, key=fold)
+
+
 # The secretariat's pages ------------------------------------------------------------------------------
-
-def when(value: dt.datetime | None) -> str:
-    return value.astimezone(TZ).strftime("%d/%m/%Y %H:%M") if value else ""
-
-
-def points_text(value: Fraction | None, rule: Rule) -> str:
-    """Points as the rule publishes them: rounded once, with its places and method ('2,79')."""
-    if value is None:
-        return "—"
-    return format_number(round_points(value, rule.places, rule.rounding), rule.places)
-
 
 async def rule_rows() -> list[dict[str, Any]]:
     """Every rule, newest year first, with its name and who saved it last."""
@@ -79,7 +93,7 @@ async def rule_rows() -> list[dict[str, Any]]:
     for r in rows:
         r["name"] = _load(r.pop("body")).get("name", "")
         r["updater"] = r["updater_name"] or r["updater_email"] or "—"
-        r["when"] = when(r["updated_at"])
+        r["when"] = local_time(r["updated_at"])
     return rows
 
 
@@ -102,7 +116,7 @@ async def rule_versions(rule_id: int) -> list[dict[str, Any]]:
         r["body"] = _load(r["body"])
         r["changes"] = describe_changes(previous, r["body"])
         r["actor"] = r["actor_name"] or r["actor_email"] or "—"
-        r["when"] = when(r["at"])
+        r["when"] = local_time(r["at"])
         previous = r["body"]
     return rows[::-1]
 
@@ -117,26 +131,8 @@ async def entry_history(unit_id: int, year: int) -> dict[str, list[dict[str, Any
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         r["enterer"] = r["enterer_name"] or r["enterer_email"] or "—"
-        r["when"] = when(r["entered_at"])
+        r["when"] = local_time(r["entered_at"])
         r["points_text"] = number_text(Decimal(str(r["points"])).normalize())
         r["size_text"] = human_size(r["evidence_size"]) if r["evidence_sha256"] else ""
         out.setdefault(r["criterion"], []).append(r)
     return out
-
-
-async def unit_score(unit: dict[str, Any], year: int, as_of: dt.date) -> dict[str, Any]:
-    """A unit's steering-and-direction score for the year at the cut-off, criterion by criterion."""
-    from board.build import issued_on  # board.build imports this module: import it when it is needed
-
-    found = rule_for_block(await rules_for_year(year), unit["block"])
-    if found is None or found[0] is None:
-        return {"rule": None, "rule_row": None}
-    rule, row = found
-    plan = await Plan.select(Plan.id, Plan.title, Plan.status, Plan.doc_number, Plan.doc_date).where(
-        (Plan.unit == unit["id"]) & (Plan.year == year)).first()
-    counts = (await state_counts(Filter(year, as_of, block=unit["block"]))).get(plan["id"], Counts()) \
-        if plan else Counts()
-    manual = (await manual_scores(year, unit["id"])).get(unit["id"], {})
-    score = score_unit(rule, counts, issued_on(plan, as_of), manual)
-    return {"rule": rule, "rule_row": row, "plan": plan, "counts": counts, "score": score,
-            "ratio": measured(rule, counts), "history": await entry_history(unit["id"], year)}

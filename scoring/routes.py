@@ -6,27 +6,27 @@ import datetime as dt
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import Redirect, Stream, Template
+from litestar.response import Redirect, Template
 
 from app import access, clock
+from app.dates import default_as_of
+from app.downloads import stored_download
+from app.forms import query_date
 from app.i18n import N_, _
 from app.settings import get_settings
-from app.storage import get_storage
 from app.tables import Unit
-from board.params import default_as_of
-from board.queries import blocks as unit_blocks
-from plans.rules import parse_date_input
+from app.uploads import ACCEPT, MAX_BODY, megabytes, uploads_from
 from scoring import actions, forms, queries
 from scoring.changes import COLOUR_LABELS
 from scoring.examples import EXAMPLES
+from scoring.points import points_text, round_points
+from scoring.queries import blocks as unit_blocks
 from scoring.rules import (COLOURS, DENOMINATORS, GRADE_BASES, MODES, ROUNDING_LABELS, SOURCES, RuleError, dump_rule,
-                           parse_rule, round_points)
+                           parse_rule)
+from scoring.scores import score_sheet
 from scoring.tables import ManualScore
-from tasks.evidence import ACCEPT, megabytes
-from tasks.evidence_routes import MAX_BODY, content_disposition, uploads_from
 
 Form = URLEncodedBody[dict[str, str]]
 # The share is a parameter: a literal "90%" would read as a placeholder to Babel and Jinja.
@@ -43,12 +43,13 @@ CHOICES = {"sources": SOURCES, "modes": MODES, "denominators": DENOMINATORS, "ro
 
 # The list of rules ----------------------------------------------------------------------------------
 
-async def _list_context(**extra: Any) -> dict[str, Any]:
+async def _list_context(editable: bool = True, **extra: Any) -> dict[str, Any]:
+    """The list page; `editable` shows the forms that create and copy rules (can_edit_scoring)."""
     rows = await queries.rule_rows()
     years: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
         years.setdefault(r["year"], []).append(r)
-    return {"years": years, "rules": rows, "blocks": await unit_blocks(),
+    return {"years": years, "rules": rows, "blocks": await unit_blocks(), "editable": editable,
             "examples": {k: example_label(k) for k in EXAMPLE_LABELS},
             "errors": {}, "values": {"year": clock.today().year}, "copy_values": {"year": clock.today().year + 1},
             **extra}
@@ -56,8 +57,8 @@ async def _list_context(**extra: Any) -> dict[str, Any]:
 
 @get("/scoring")
 async def rule_list(request: Request) -> Template:
-    access.require_scoring_editor(request)
-    return Template("scoring/list.html", context=await _list_context())
+    user = access.require_scoring_reader(request)
+    return Template("scoring/list.html", context=await _list_context(access.can_edit_scoring(user)))
 
 
 @post("/scoring/rules")
@@ -103,10 +104,8 @@ async def rule_copy(request: Request, data: Form) -> Response:
 
 async def _rule(request: Request, rule_id: int, write: bool) -> dict[str, Any]:
     """The rule row, if the user may edit it (write) or at least read it (the steering committee)."""
-    user = access.require_scoring_editor(request) if write else access.require_board_reader(request)
-    row = await queries.rule_row(rule_id)
-    if row is None:
-        raise NotFoundException(_("Not found."))
+    user = access.require_scoring_editor(request) if write else access.require_scoring_reader(request)
+    row = access.found(await queries.rule_row(rule_id))
     row["editable"] = access.can_edit_scoring(user)
     return row
 
@@ -146,28 +145,20 @@ async def rule_history(request: Request, rule_id: FromPath[int]) -> Template:
 # A unit's score -------------------------------------------------------------------------------------
 
 async def _unit(request: Request, unit_id: int) -> dict[str, Any]:
-    user = access.require_user(request)
-    if not access.can_see_unit_score(user, unit_id):
-        raise PermissionDeniedException(_("You may not see this unit's score."))
-    unit = await Unit.select(Unit.id, Unit.code, Unit.name, Unit.block).where(Unit.id == unit_id).first()
-    if unit is None:
-        raise NotFoundException(_("Not found."))
-    return unit
+    access.require_unit_score_reader(request, unit_id)
+    return access.found(await Unit.select(Unit.id, Unit.code, Unit.name, Unit.block).where(Unit.id == unit_id).first())
 
 
 def _as_of(raw: str | None, year: int) -> dt.date:
-    try:
-        return parse_date_input(raw) or default_as_of(year, clock.today())
-    except ValueError:
-        return default_as_of(year, clock.today())
+    return query_date(raw) or default_as_of(year, clock.today())
 
 
 async def _unit_page(request: Request, unit: dict[str, Any], year: int, as_of: dt.date, status: int = 200,
                      **extra: Any) -> Template:
-    view = await queries.unit_score(unit, year, as_of)
+    view = await score_sheet(unit, year, as_of)
     max_bytes = get_settings().max_upload_bytes
     return Template("scoring/unit.html", status_code=status, context={
-        "unit": unit, "year": year, "as_of": as_of, **view, "points_text": queries.points_text,
+        "unit": unit, "year": year, "as_of": as_of, **view, "points_text": points_text,
         "editable": access.can_edit_scoring(access.require_user(request)), "errors": {}, "values": {},
         "open": None, "accept": ACCEPT, "max_upload_mb": megabytes(max_bytes), **extra})
 
@@ -206,7 +197,7 @@ async def _enter(unit: dict[str, Any], year: int, data: dict[str, str], upload, 
     criterion = next((c for c in found[0].criteria if c.code == data.get("criterion") and c.source == "manual"),
                      None) if found and found[0] else None
     if criterion is None:
-        raise NotFoundException(_("Not found."))
+        access.not_found()
     current = await actions.current_entry(unit["id"], year, criterion.code)
     had_file = bool(current and current["evidence_sha256"])
     values, errors = forms.manual_form(data, round_points(criterion.max_points, 3), had_file or upload is not None)
@@ -235,15 +226,10 @@ async def score_evidence(request: Request, score_id: FromPath[int]) -> Response:
     access.require_user(request)
     row = await ManualScore.select().where(ManualScore.id == score_id).first()
     if row is None or not row["evidence_sha256"]:
-        raise NotFoundException(_("Not found."))
+        access.not_found()
     await _unit(request, row["unit"])
-    storage = get_storage()
-    if not await storage.exists(row["evidence_sha256"]):
-        request.logger.error("manual score %s: file %s is missing from storage", row["id"], row["evidence_sha256"])
-        raise NotFoundException(_("Not found."))
-    return Stream(storage.open_chunks(row["evidence_sha256"]), media_type=row["evidence_type"], headers={
-        "Content-Disposition": content_disposition(row["evidence_name"]), "Content-Length": str(row["evidence_size"]),
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    return await stored_download(request, row["evidence_sha256"], row["evidence_name"], row["evidence_type"],
+                                 row["evidence_size"], what=f"manual score {row['id']}")
 
 
 ROUTES: list = [rule_list, rule_create, rule_copy, rule_page, rule_save, rule_history, unit_score, score_enter,

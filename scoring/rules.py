@@ -1,17 +1,14 @@
-"""Pure scoring rules: how a completion ratio and the other criteria become points.
+"""Pure scoring rules: what a rule says and how its document is read and checked.
 
 A rule is data (a JSON document per year and ranking block, edited by the secretariat); this module
-reads it, checks it and applies it. Values stay exact (Fraction) and are rounded only for display,
-so a published total is the rounded sum of unrounded parts.
+reads it, checks it and writes it back. scoring.points applies it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -186,7 +183,7 @@ def parse_rule(body: dict[str, Any]) -> Rule:
         try:
             deadline = dt.date.fromisoformat(str(body["plan_deadline"]))
         except ValueError:
-            errors["plan_deadline"] = _("Enter a date as dd/mm/yyyy.")
+            errors["plan_deadline"] = _("Write the date as dd/mm/yyyy.")
     steering = next((c for c in components if c.number == STEERING), None)
     if steering and criteria and steering.max_points != sum((c.max_points for c in criteria), Fraction(0)):
         errors["components"] = _("The steering component's maximum must equal the sum of its criteria: %(sum)s.",
@@ -234,175 +231,8 @@ def dump_rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-# Applying it ----------------------------------------------------------------------------------------
-
-def round_points(value: Fraction, places: int, method: str = "half_up") -> Decimal:
-    """Round an exact value for display, exactly: 39/14 at 2 places half-up is 2.79."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)  # 28 significant digits: ample for points
-    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUNDINGS[method])
-
-
 def band_text(band: Band) -> str:
     low = format_number(band.lower * 100, 0) + "%"
     if band.upper is None:
         return _("from %(low)s", low=low)
     return _("from %(low)s to under %(high)s", low=low, high=format_number(band.upper * 100, 0) + "%")
-
-
-@dataclass(frozen=True)
-class Counts:
-    """What the board counts for a unit at the cut-off (see board.queries)."""
-
-    total: int = 0
-    done_on_time: int = 0
-    done_late: int = 0
-    in_progress: int = 0
-    not_started: int = 0
-    overdue: int = 0
-    cancelled: int = 0
-
-    @property
-    def done(self) -> int:
-        return self.done_on_time + self.done_late
-
-    def __getitem__(self, name: str) -> int:
-        """counts["overdue"]: templates loop over the states by name."""
-        return getattr(self, name)
-
-
-def measured(rule: Rule | None, counts: Counts) -> tuple[int, int]:
-    """(numerator, denominator) of the completion ratio as the rule counts it."""
-    if rule is None:
-        return counts.done, counts.total - counts.cancelled
-    done = counts.done if rule.count_late else counts.done_on_time
-    return done, counts.total - (0 if rule.denominator == "all" else counts.cancelled)
-
-
-@dataclass(frozen=True)
-class Part:
-    """One criterion's points for one unit, with how they came about.
-
-    The explanation is written when it is read: a nation's board scores 6 000 units but shows 250 of them, and
-    writing every explanation (numbers and dates in the reader's language) was half the cost of scoring.
-    """
-
-    criterion: Criterion
-    points: Fraction | None  # None: not scored yet (a manual criterion nobody entered)
-    explain: Callable[[], str] = field(compare=False, repr=False)
-
-    @cached_property
-    def explanation(self) -> str:
-        return self.explain()
-
-
-def completion_part(rule: Rule, criterion: Criterion, done: int, counted: int) -> Part:
-    if counted == 0:
-        return Part(criterion, Fraction(0), lambda: _("No task counts towards the ratio: 0 points."))
-    ratio = Fraction(done, counted)
-    band = next((b for b in rule.bands if b.holds(ratio)), None)  # parse_rule makes the bands cover 0–100%
-    if band is None:
-        return Part(criterion, Fraction(0), lambda: _("No band of the rule holds %(ratio)s: 0 points.",
-                                                      ratio=format_number(ratio * 100) + "%"))
-    points = band.points * ratio if band.mode == "proportional" else band.points
-
-    def explain() -> str:
-        shown = f"{done}/{counted} = " + format_number(ratio * 100) + "%"
-        if band.mode == "proportional":
-            return _("%(ratio)s is %(band)s: %(points)s × %(ratio_short)s", ratio=shown, band=band_text(band),
-                     points=format_number(band.points), ratio_short=format_number(ratio * 100) + "%")
-        return _("%(ratio)s is %(band)s: %(points)s points", ratio=shown, band=band_text(band),
-                 points=format_number(band.points))
-    return Part(criterion, points, explain)
-
-
-def plan_issued_part(rule: Rule, criterion: Criterion, issued_on: dt.date | None) -> Part:
-    """On time earns the criterion's maximum, late the rule's late points, not issued nothing."""
-    if issued_on is None:
-        return Part(criterion, Fraction(0), lambda: _("The plan has not been issued: 0 points."))
-    if rule.plan_deadline is None or issued_on <= rule.plan_deadline:
-        return Part(criterion, criterion.max_points, lambda: _(
-            "Issued on %(date)s, on time: %(points)s points.", date=_date(issued_on),
-            points=format_number(criterion.max_points)))
-    points = min(rule.plan_late_points, criterion.max_points)
-    return Part(criterion, points, lambda: _(
-        "Issued on %(date)s, after the deadline of %(deadline)s: %(points)s points.", date=_date(issued_on),
-        deadline=_date(rule.plan_deadline), points=format_number(points)))
-
-
-def _date(value: dt.date) -> str:
-    from app.i18n import format_date
-
-    return format_date(value)
-
-
-@dataclass(frozen=True)
-class Manual:
-    points: Fraction
-    comment: str = ""
-    has_evidence: bool = False
-
-
-def manual_part(criterion: Criterion, entry: Manual | None) -> Part:
-    if entry is None:
-        return Part(criterion, None, lambda: _("Not scored yet."))
-    return Part(criterion, min(entry.points, criterion.max_points), lambda: entry.comment)
-
-
-@dataclass(frozen=True)
-class Score:
-    parts: tuple[Part, ...] = ()
-    total: Fraction = Fraction(0)  # exact; unscored criteria count as 0
-    maximum: Fraction = Fraction(0)
-    grade: Grade | None = None
-
-    @property
-    def complete(self) -> bool:
-        return all(p.points is not None for p in self.parts)
-
-    def part(self, source: str) -> Part | None:
-        return next((p for p in self.parts if p.criterion.source == source), None)
-
-
-def score_unit(rule: Rule, counts: Counts, issued_on: dt.date | None, manual: dict[str, Manual],
-               memo: dict | None = None) -> Score:
-    """A unit's steering-and-direction component: every criterion of the rule, summed exactly.
-
-    `memo`, shared by the units of one board (and its rules), keeps what depends only on the ratio: the
-    completion part and the grade. 6 000 units have a few hundred distinct ratios."""
-    memo = {} if memo is None else memo
-    done, counted = measured(rule, counts)
-    parts = []
-    for criterion in rule.criteria:
-        if criterion.source == "completion":
-            key = ("completion", id(criterion), done, counted)
-            if key not in memo:
-                memo[key] = completion_part(rule, criterion, done, counted)
-            parts.append(memo[key])
-        elif criterion.source == "plan_issued":
-            parts.append(plan_issued_part(rule, criterion, issued_on))
-        else:
-            parts.append(manual_part(criterion, manual.get(criterion.code)))
-    total = sum((p.points or 0 for p in parts), Fraction(0))
-    basis = Fraction(done, counted) if rule.grade_basis == "completion" and counted else (
-        total / rule.steering_max if rule.grade_basis == "component" and rule.steering_max else None)
-    key = ("grade", id(rule), basis)
-    if key not in memo:
-        memo[key] = grade_for(rule, basis)
-    return Score(tuple(parts), total, rule.steering_max, memo[key])
-
-
-def grade_for(rule: Rule, basis: Fraction | None) -> Grade | None:
-    if basis is None:
-        return None
-    return next((g for g in rule.grades if basis >= g.lower), None)
-
-
-def competition_ranks(values: list) -> list[int | None]:
-    """1, 2, 2, 4: equal scores share a rank; a unit without a score has none.
-
-    Rank the published (rounded) scores: two units both shown as 8,50 share their place."""
-    scored = sorted((v for v in values if v is not None), reverse=True)
-    first = {}
-    for i, v in enumerate(scored, start=1):
-        first.setdefault(v, i)
-    return [first[v] if v is not None else None for v in values]

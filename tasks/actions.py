@@ -9,9 +9,8 @@ from typing import Any
 
 from app.clock import TZ
 from app.db import lock_row, write_transaction
-from app.i18n import _
 from app.tables import User
-from tasks.rules import ProgressUpdate, Status, clamp_progress, progress_errors
+from tasks.rules import ProgressUpdate, Status, clamp_progress, completion_error, progress_errors
 from tasks.tables import Evidence, Task, TaskDeadline, TaskEvent
 
 TRACKED = ("number", "content", "lead", "partners", "output", "note", "due_date", "due_text",
@@ -43,8 +42,9 @@ def _consistent(task: Task, values: dict[str, Any], today: dt.date) -> dict[str,
     """Fill in what a status change implies: done has a date and 100%, leaving a status clears its date."""
     values = dict(values)
     status = Status(values.get("status", task.status))
-    if status is Status.DONE and not values.get("completed_on", task.completed_on):
-        raise TaskChangeError(_("A done task needs its completion date."))
+    reported = "status" in values or "completed_on" in values  # an edit of the wording leaves what done means
+    if reported and (error := completion_error(status, values.get("completed_on", task.completed_on), today)):
+        raise TaskChangeError(error)
     if status is not Status.DONE and "status" in values:
         values["completed_on"] = None
     if status is Status.CANCELLED:

@@ -14,13 +14,14 @@ from app import access, clock
 from app.bounds import Id
 from app.body_guard import TEXT_LIMITS
 from app.i18n import _
-from plans.api import TaskOut, task_out
+from app.uploads import MAX_BODY, Upload
 from tasks import evidence, queries
-from tasks.evidence_routes import MAX_BODY
+from tasks.access import task_for_user
 from tasks.upload_stream import EVIDENCE_TEXT
 from tasks.tables import Evidence
 from tasks.actions import ProgressRefused, StaleTask, report_progress
 from tasks.rules import ProgressUpdate, Status
+from tasks.shapes import TaskOut, task_out
 
 
 @dataclass
@@ -40,7 +41,7 @@ async def _current(task_id: int) -> TaskOut:
 async def api_task_patch(request: Request, task_id: Id, data: JSONBody[TaskPatch]) -> TaskOut:
     """Change a task's status, progress, note or completion date (done needs the date and, if the plan says so,
     evidence)."""
-    task = await access.task_for_user(request, task_id, write=True)
+    task = await task_for_user(request, task_id, write=True)
     update = ProgressUpdate(status=data.status or Status(task.status),
                             progress=task.progress if data.progress is None else data.progress,
                             completed_on=data.completed_on or task.completed_on,
@@ -94,7 +95,7 @@ def _evidence_out(e: Evidence) -> EvidenceOut:
 @get("/api/tasks/{task_id:int}/evidence", tags=["evidence"])
 async def api_evidence_list(request: Request, task_id: Id) -> list[EvidenceOut]:
     """The task's evidence files (deleted ones left out). Downloads use the page URL with a browser session."""
-    await access.task_for_user(request, task_id)
+    await task_for_user(request, task_id)
     rows = await Evidence.objects().where((Evidence.task == task_id) & Evidence.deleted_at.is_null()).order_by(
         Evidence.id)
     return [_evidence_out(e) for e in rows]
@@ -105,10 +106,10 @@ async def api_evidence_list(request: Request, task_id: Id) -> list[EvidenceOut]:
 async def api_evidence_upload(request: Request, task_id: Id,
                               data: MultipartBody[EvidenceForm]) -> list[EvidenceOut]:
     """Upload evidence with the same type and size limits as the pages; nothing is stored if any file is refused."""
-    await access.task_for_user(request, task_id, write=True)
+    await task_for_user(request, task_id, write=True)
     details = {"doc_number": data.doc_number, "doc_date": data.doc_date, "issuer": data.issuer,
                "description": data.description}
-    uploads = [evidence.Upload(f.filename, f.file) for f in data.files]
+    uploads = [Upload(f.filename, f.file) for f in data.files]
     try:
         rows = await evidence.add_evidence(task_id, uploads, details, access.require_user(request), clock.now())
     except evidence.EvidenceError as exc:

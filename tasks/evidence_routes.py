@@ -2,43 +2,32 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, HTTPException, NotFoundException
+from litestar.exceptions import ClientException, HTTPException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
-from litestar.response import Redirect, Stream, Template
+from litestar.response import Redirect, Template
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
 from app import access, clock
 from app.auth import use_request_locale
 from app.body_guard import TEXT_LIMITS, FormTooLong
+from app.downloads import stored_download
 from app.i18n import _
 from app.settings import get_settings
-from app.storage import get_storage
+from app.uploads import MAX_BODY, Upload, megabytes, uploads_from
 from tasks import evidence
+from tasks.access import task_for_user
 from tasks.routes import detail_context
 from tasks.tables import Evidence, Task
-from tasks.upload_stream import EVIDENCE_TEXT, FORM_MARGIN, streamed_form
+from tasks.upload_stream import EVIDENCE_TEXT, streamed_form
 
-MAX_BODY = get_settings().max_upload_bytes + FORM_MARGIN
 MULTI_PART = RequestEncodingType.MULTI_PART
-
-
-def content_disposition(name: str) -> str:
-    """`attachment` with an ASCII fallback for old clients and the exact UTF-8 name (RFC 5987/6266)."""
-    folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
-    ascii_name = "".join(c for c in folded if not unicodedata.combining(c)).encode("ascii", "replace").decode()
-    ascii_name = "".join("_" if c in '"\\?' or ord(c) < 32 or ord(c) == 127 else c for c in ascii_name)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
-
 
 _UNIT = Task.field.plan.unit.as_alias("unit_id")  # a chain of joins, built once
 
@@ -65,16 +54,14 @@ async def _respond(request: Request, task_id: int, status: int = 200, **extra: A
 
 async def _live(request: Request, evidence_id: int, write: bool = False) -> Evidence:
     access.require_user(request)  # anonymous visitors go to the login page before learning anything
-    row = await evidence.live_evidence(evidence_id)
-    if row is None:
-        raise NotFoundException(_("Not found."))
-    await access.task_for_user(request, row.task, write=write)
+    row = access.found(await evidence.live_evidence(evidence_id))
+    await task_for_user(request, row.task, write=write)
     return row
 
 
 def _too_large_text() -> str:
     return _("The upload is larger than %(limit)s MB. Send a smaller file, or the files in several uploads.",
-             limit=evidence.megabytes(get_settings().max_upload_bytes))
+             limit=megabytes(get_settings().max_upload_bytes))
 
 
 def _unreadable_text() -> str:
@@ -99,15 +86,7 @@ def _refused_while_read(request: Request, exc: HTTPException) -> Response:
     return Template("errors/error.html", status_code=exc.status_code, context=context)
 
 
-async def uploads_from(request: Request) -> tuple[list[evidence.Upload], dict[str, str]]:
-    """The files (spooled to temp files by Litestar's parser) and the other fields of a form."""
-    form = await request.form()
-    files = [f for f in form.getall("files", []) if isinstance(f, UploadFile)]
-    details = {k: v for k, v in form.items() if isinstance(v, str)}
-    return [evidence.Upload(f.filename, f.file) for f in files], details
-
-
-async def evidence_uploads(request: Request) -> tuple[list[evidence.Upload], dict[str, str]]:
+async def evidence_uploads(request: Request) -> tuple[list[Upload], dict[str, str]]:
     """The files and the document details. A multipart form is read as it streams in, each file straight into
     storage (BodyGuard hands the CSRF token of a page without JavaScript to Litestar's check, which so reads no
     form); anything else is taken as Litestar parses it."""
@@ -122,7 +101,7 @@ async def evidence_uploads(request: Request) -> tuple[list[evidence.Upload], dic
       exception_handlers={400: _refused_while_read, 413: _refused_while_read})
 async def evidence_upload(request: Request, task_id: FromPath[int]) -> Response:
     """Multipart: one or more `files` and the document details; the files are streamed into storage."""
-    await access.task_for_user(request, task_id, write=True)  # before reading a large body
+    await task_for_user(request, task_id, write=True)  # before reading a large body
     try:
         uploads, details = await evidence_uploads(request)
     except RequestEntityTooLarge:
@@ -146,13 +125,8 @@ async def evidence_upload(request: Request, task_id: FromPath[int]) -> Response:
 @get("/evidence/{evidence_id:int}/download")
 async def evidence_download(request: Request, evidence_id: FromPath[int]) -> Response:
     row = await _live(request, evidence_id)
-    storage = get_storage()
-    if not await storage.exists(row.sha256):
-        request.logger.error("evidence %s: file %s is missing from storage", row.id, row.sha256)
-        raise NotFoundException(_("Not found."))
-    return Stream(storage.open_chunks(row.sha256), media_type=row.content_type, headers={
-        "Content-Disposition": content_disposition(row.original_name), "Content-Length": str(row.size),
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    return await stored_download(request, row.sha256, row.original_name, row.content_type, row.size,
+                                 what=f"evidence {row.id}")
 
 
 @post("/evidence/{evidence_id:int}/delete")

@@ -11,8 +11,8 @@ from litestar.response import Redirect, Template
 
 from app import access, clock
 from app.i18n import _
-from plans.queries import plan_view
 from tasks import queries
+from tasks.access import task_for_user
 from tasks.actions import ProgressRefused, StaleTask, live_evidence_count, report_progress
 from tasks.forms import progress_form
 from tasks.rules import Status
@@ -28,20 +28,20 @@ async def _row_context(request: Request, task_id: int, mine: bool, **extra: Any)
 
 @get("/tasks/{task_id:int}/row")
 async def task_row(request: Request, task_id: FromPath[int], mine: FromQuery[bool] = False) -> Template:
-    await access.task_for_user(request, task_id)
+    await task_for_user(request, task_id)
     return HTMXTemplate(template_name="tasks/_row.html", context=await _row_context(request, task_id, mine))
 
 
 @get("/tasks/{task_id:int}/edit-row")
 async def task_edit_row(request: Request, task_id: FromPath[int], mine: FromQuery[bool] = False) -> Template:
-    await access.task_for_user(request, task_id, write=True)
+    await task_for_user(request, task_id, write=True)
     return HTMXTemplate(template_name="tasks/_row_edit.html", context=await _row_context(request, task_id, mine))
 
 
 @post("/tasks/{task_id:int}/progress")
 async def task_progress(request: Request, task_id: FromPath[int], data: URLEncodedBody[dict[str, str]],
                         mine: FromQuery[bool] = False) -> Response:
-    task = await access.task_for_user(request, task_id, write=True)
+    task = await task_for_user(request, task_id, write=True)
     update, errors = progress_form(data)
     if not errors:
         version = int(data["version"]) if data.get("version", "").isdecimal() else -1
@@ -59,7 +59,9 @@ async def task_progress(request: Request, task_id: FromPath[int], data: URLEncod
         return _edit_again(request, context, errors, 400, data)
     if not request.htmx:
         return Redirect("/my/tasks" if mine else f"/plans/{context['t']['plan_id']}", status_code=303)
-    context["view"] = None if mine else await plan_view(context["t"]["plan_id"], clock.today())
+    if not mine:  # on the plan page, the plan's and the field's ratios follow
+        context["plan_ratio"], context["field_ratio"] = await queries.plan_ratios(
+            context["t"]["plan_id"], context["t"]["field"], clock.today())
     return HTMXTemplate(template_name="tasks/_row_saved.html", context=context)
 
 

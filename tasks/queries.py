@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from plans.queries import facts
-from tasks.rules import State, Status, state_at
+from tasks.counting import facts
+from tasks.rules import Completion, State, Status, completion, state_at
 from tasks.tables import Task
 
 ROW_COLUMNS = (
@@ -30,3 +30,11 @@ async def open_tasks_of_unit(unit_id: int, today: dt.date) -> list[dict[str, Any
     for row in rows:
         row["state"] = state_at(facts(row), today)
     return sorted(rows, key=lambda r: (r["state"] is not State.OVERDUE, r["due_date"], r["plan_year"], r["id"]))
+
+
+async def plan_ratios(plan_id: int, field_id: int, today: dt.date) -> tuple[Completion, Completion]:
+    """The plan's and one of its fields' completion on `today`: the ratios a saved task row brings up to date."""
+    rows = await Task.select(Task.field, Task.status, Task.due_date, Task.completed_on, Task.cancelled_on).where(
+        Task.field.plan == plan_id)
+    return (completion([facts(r) for r in rows], today),
+            completion([facts(r) for r in rows if r["field"] == field_id], today))

@@ -13,10 +13,11 @@ from litestar.response import Redirect, Template
 
 from app import access, clock
 from app.i18n import N_, _, format_date
-from plans.forms import task_form
-from plans.queries import facts
+from tasks.access import task_for_user
 from tasks.actions import StaleTask, change_task
+from tasks.counting import facts
 from tasks.evidence import REVIEWS, evidence_context
+from tasks.forms import task_form
 from tasks.rules import Status, state_at
 from tasks.tables import Task, TaskEvent
 
@@ -50,14 +51,14 @@ def show_value(name: str, value: object) -> str:
 
 @get("/tasks/{task_id:int}")
 async def task_detail(request: Request, task_id: FromPath[int]) -> Template:
-    await access.task_for_user(request, task_id)
+    await task_for_user(request, task_id)
     return Template("tasks/detail.html", context=await detail_context(request, task_id))
 
 
 @post("/tasks/{task_id:int}")
 async def task_edit(request: Request, task_id: FromPath[int], data: URLEncodedBody[dict[str, str]]) -> Response:
     """Correct a task's own details; the edit is refused when someone changed the task since the page loaded."""
-    task = await access.task_for_user(request, task_id, write=True)
+    task = await task_for_user(request, task_id, write=True)
     plan_year = (await Task.select(Task.field.plan.year.as_alias("year")).where(Task.id == task_id).first())["year"]
     values, errors = task_form(data, plan_year)
     values["number"] = values["number"] or task.number
@@ -93,7 +94,7 @@ async def detail_context(request: Request, task_id: int, **extra: Any) -> dict[s
 
 @get("/tasks/{task_id:int}/history")
 async def task_history(request: Request, task_id: FromPath[int]) -> Template:
-    await access.task_for_user(request, task_id)
+    await task_for_user(request, task_id)
     return HTMXTemplate(template_name="tasks/_history.html", context=await detail_context(request, task_id))
 
 

@@ -143,6 +143,19 @@ class ProgressUpdate:
 NOTE_LIMIT = 4000
 
 
+def completion_error(status: Status, completed_on: dt.date | None, today: dt.date) -> str | None:
+    """What "done" means wherever a task changes: it has the day it was done, and that day is not in the future.
+
+    The one rule behind a focal point's report (progress_errors) and any other change (tasks.actions)."""
+    if status is not Status.DONE:
+        return None
+    if completed_on is None:
+        return _("Enter the day the task was completed.")
+    if completed_on > today:
+        return _("The completion date cannot be in the future.")
+    return None
+
+
 def progress_errors(update: ProgressUpdate, current: Status, today: dt.date, evidence_count: int,
                     evidence_required: bool) -> dict[str, str]:
     """Why an update cannot be saved, by form field; empty when it can.
@@ -161,11 +174,8 @@ def progress_errors(update: ProgressUpdate, current: Status, today: dt.date, evi
         errors["note"] = _("At most %(n)s characters.", n=NOTE_LIMIT)
     elif "\x00" in update.note:  # PostgreSQL text cannot hold it: refused here, not a 500 on saving
         errors["note"] = _("Remove the invisible NUL character from this text.")
-    if update.status is Status.DONE:
-        if update.completed_on is None:
-            errors["completed_on"] = _("Enter the day the task was completed.")
-        elif update.completed_on > today:
-            errors["completed_on"] = _("The completion date cannot be in the future.")
-        if evidence_required and evidence_count == 0:
-            errors["status"] = _("Attach at least one evidence file before marking the task done.")
+    if error := completion_error(update.status, update.completed_on, today):
+        errors["completed_on"] = error
+    if update.status is Status.DONE and evidence_required and evidence_count == 0:
+        errors["status"] = _("Attach at least one evidence file before marking the task done.")
     return errors

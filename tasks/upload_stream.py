@@ -17,10 +17,8 @@ from python_multipart.multipart import parse_options_header
 from app.body_guard import KIB, TextBudget, TextLimits, text_limits
 from app.settings import get_settings
 from app.storage import Incoming, TooLarge, get_storage
-from tasks import evidence
+from app.uploads import Upload
 
-# Room for the document fields and the multipart headers around the file(s).
-FORM_MARGIN = 1024 * 1024
 MAX_FILES = 100  # files in one upload: far more than anyone picks at once, and a bound on open temp files
 MAX_HEADER = 8 * KIB  # a part's header name or value: a file name is a few hundred bytes
 # The document details, in bytes: four times the characters evidence.read_details accepts (UTF-8), so that
@@ -120,7 +118,7 @@ class _StreamedForm:
             await incoming.discard()
 
 
-async def streamed_form(request: Request) -> tuple[list[evidence.Upload], dict[str, str]]:
+async def streamed_form(request: Request) -> tuple[list[Upload], dict[str, str]]:
     """Each file part goes straight into storage as it arrives: hashed and written once, kept only if the whole
     upload is accepted. A body that is cut short or malformed is a ClientException, with nothing left behind."""
     boundary = request.content_type[1].get("boundary", "")
@@ -136,7 +134,7 @@ async def streamed_form(request: Request) -> tuple[list[evidence.Upload], dict[s
                 await form.take(kind, value)
         if not parts.finished and not empty:  # an empty body is an empty form, as Litestar reads it
             raise ClientException("the multipart body ends before its closing boundary")
-        return [evidence.Upload(name, incoming.open(), incoming) for name, incoming in form.files], form.fields
+        return [Upload(name, incoming.open(), incoming) for name, incoming in form.files], form.fields
     except (FormParserError, UnicodeError) as exc:
         await form.discard()
         raise ClientException("not a readable multipart form") from exc

@@ -5,6 +5,10 @@ wants a process of its own). The two databases' first runs go side by side, one 
 temporary folder, PostgreSQL database and ports), their output printed as each finishes; the browser runs
 follow one after the other. PARPLAN_TEST_SERIAL=1 runs all four one after the other, output as it comes.
 Extra arguments go to every pytest run, e.g. `-x` or `-k login`.
+
+First it sets the machine up (tests/machine.py): Debian's Chromium, PostgreSQL and Redis running, the npm
+packages; it installs and starts what is missing when it may (root or passwordless sudo), and otherwise says
+what is missing and how to get it, and fails.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from tests.machine import prepare
 
 SUITE = ["tests", "--ignore=tests/browser"]
 BROWSER = ["tests/browser"]
@@ -71,6 +77,7 @@ def _one(db: str, args: list[str], report: Path, extra: list[str], totals: dict[
 def main(extra: list[str]) -> int:
     totals = {"passed": 0, "failed": 0, "skipped": 0}
     dbs = [db for db in ("sqlite", "postgres") if db in os.environ.get("PARPLAN_TEST_DBS", "sqlite,postgres").split(",")]
+    prepare(dict(os.environ), tuple(dbs))
     serial = os.environ.get("PARPLAN_TEST_SERIAL", "") == "1"
     worst = 0
     with tempfile.TemporaryDirectory() as tmp:

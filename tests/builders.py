@@ -25,32 +25,34 @@ PASSWORD = "correct horse battery"
 NOW = dt.datetime(2024, 7, 1, 9, 0, tzinfo=dt.timezone.utc)
 
 
-def empty_audit_log() -> None:
+TABLES = (Reminder, OutboxEmail, SweepRun, CalendarDay, ReminderPolicy, ManualScore, ScoringRuleVersion, ScoringRule,
+          TaskDeadline, Evidence, TaskEvent, Task, Field, Plan, ApiToken, SignInClaim, Session, User, Unit)
+
+
+async def _empty_audit_log() -> None:
     """Tests start from an empty audit log, which the database otherwise refuses to shrink."""
-    if not AuditEvent.exists().run_sync():
-        return
     if AuditEvent._meta.db.engine_type == "sqlite":
-        triggers = AuditEvent.raw("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
-                                  ).run_sync()
+        triggers = await AuditEvent.raw("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                                        "AND tbl_name = 'audit_event'")
         assert len(triggers) == 2, triggers
         statements = [f"DROP TRIGGER {name}" for name in ("audit_event_no_update", "audit_event_no_delete")]
         statements += ["DELETE FROM audit_event", *(t["sql"] for t in triggers)]
     else:
         statements = ["ALTER TABLE audit_event DISABLE TRIGGER USER", "DELETE FROM audit_event",
                       "ALTER TABLE audit_event ENABLE TRIGGER USER"]
-
-    async def run():
-        async with AuditEvent._meta.db.transaction():
-            for sql in statements:
-                await AuditEvent.raw(sql)
-
-    asyncio.run(run())
+    for sql in statements:
+        await AuditEvent.raw(sql)
 
 
 def empty_all_tables() -> None:
-    empty_audit_log()
-    for table in (Reminder, OutboxEmail, SweepRun, CalendarDay, ReminderPolicy, ManualScore, ScoringRuleVersion, ScoringRule, TaskDeadline, Evidence, TaskEvent, Task, Field, Plan, ApiToken, SignInClaim, Session, User, Unit):
-        table.delete(force=True).run_sync()
+    """Every table emptied in one transaction: one connection, where a query each opened one per table."""
+    async def run():
+        async with AuditEvent._meta.db.transaction():
+            await _empty_audit_log()
+            for table in TABLES:
+                await table.delete(force=True)
+
+    asyncio.run(run())
 
 
 def make_unit(code: str = "STP", name: str = "Sở Tư pháp", kind: str = "department",
@@ -66,26 +68,36 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def make_user(email: str, role: str, unit: Unit | None = None, language: str = "vi", name: str = "") -> User:
-    user = User(email=email, role=role, unit=unit.id if unit else None, full_name=name or email.split("@")[0],
+def _user(email: str, role: str, unit: Unit | None = None, language: str = "vi", name: str = "") -> User:
+    return User(email=email, role=role, unit=unit.id if unit else None, full_name=name or email.split("@")[0],
                 password_hash=password_hash(), language=language)
+
+
+def make_user(email: str, role: str, unit: Unit | None = None, language: str = "vi", name: str = "") -> User:
+    user = _user(email, role, unit, language, name)
     user.save().run_sync()
     return user
 
 
 def make_actors() -> SimpleNamespace:
-    """The named actors every access test speaks of."""
-    unit_a = make_unit("STP", "Sở Tư pháp")
-    unit_b = make_unit("SCT", "Sở Công Thương")
-    return SimpleNamespace(
-        unit_a=unit_a, unit_b=unit_b,
-        focal_a=make_user("daumoi.a@example.vn", "focal_point", unit_a, name="Đầu mối A"),
-        head_a=make_user("lanhdao.a@example.vn", "unit_head", unit_a),
-        focal_b=make_user("daumoi.b@example.vn", "focal_point", unit_b),
-        steering=make_user("bcd@example.vn", "steering"),
-        secretariat=make_user("cchc@example.vn", "secretariat"),
-        admin=make_user("admin@example.vn", "admin"),
-    )
+    """The named actors every access test speaks of, saved in one transaction (one connection)."""
+    async def save() -> SimpleNamespace:
+        async with User._meta.db.transaction():
+            unit_a = Unit(code="STP", name="Sở Tư pháp", kind="department", block="Khối sở, ban, ngành")
+            unit_b = Unit(code="SCT", name="Sở Công Thương", kind="department", block="Khối sở, ban, ngành")
+            for unit in (unit_a, unit_b):
+                await unit.save()
+            users = dict(focal_a=_user("daumoi.a@example.vn", "focal_point", unit_a, name="Đầu mối A"),
+                         head_a=_user("lanhdao.a@example.vn", "unit_head", unit_a),
+                         focal_b=_user("daumoi.b@example.vn", "focal_point", unit_b),
+                         steering=_user("bcd@example.vn", "steering"),
+                         secretariat=_user("cchc@example.vn", "secretariat"),
+                         admin=_user("admin@example.vn", "admin"))
+            for user in users.values():
+                await user.save()
+            return SimpleNamespace(unit_a=unit_a, unit_b=unit_b, **users)
+
+    return asyncio.run(save())
 
 
 @dataclass
@@ -225,12 +237,13 @@ def build_world() -> SimpleNamespace:
     from app.auth import start_session
     from app.settings import get_settings
     from app.tokens import create_token
-    from reminders.mail import FileTransport
+    from app.uploads import Upload
+    from app.mail import FileTransport
     from reminders.queries import outbox_email
     from scoring.actions import create_rule, enter_score, store_evidence
     from scoring.examples import EXAMPLES
     from scoring.rules import dump_rule, parse_rule
-    from tasks.evidence import Upload, add_evidence
+    from tasks.evidence import add_evidence
 
     empty_all_tables()
     w = make_actors()

@@ -21,7 +21,7 @@ PG_ADMIN_URL = os.environ.get("PARPLAN_TEST_PG_URL", "postgresql://postgres@127.
 PG_NAME = f"parplan_test_{uuid.uuid4().hex[:10]}"
 
 os.environ["PARPLAN_VAR_DIR"] = str(_TMP / "var")
-os.environ["PARPLAN_DB_POOL"] = "false"
+os.environ.setdefault("PARPLAN_DB_POOL", "true")
 os.environ.pop("PARPLAN_SECRET_KEY", None)
 if DB_KIND == "postgres":
     os.environ["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_NAME
@@ -29,6 +29,34 @@ elif DB_KIND == "sqlite":
     os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.sqlite3'}"
 else:
     raise RuntimeError(f"PARPLAN_TEST_DB={DB_KIND!r}: use sqlite or postgres")
+
+
+def _cheap_argon2() -> None:
+    """argon2 at its cheapest in the test process. Its cost is what a sign-in pays on purpose (about 0.1 s idle,
+    0.6 s on two busy cores); here it was paid hundreds of times per pass while no in-process test checks it.
+    Servers that tests start as processes of their own (the browser journeys, the sign-in burst, the load test)
+    keep the real cost, and a hash of either cost verifies under both."""
+    from argon2 import PasswordHasher, profiles
+
+    import app.auth
+
+    app.auth._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+_cheap_argon2()
+
+
+def _lazy_pools() -> None:
+    """The in-process app's PostgreSQL pool opens connections as its requests need them, not ten up front: a
+    test client starts hundreds of times per pass, and one app starts (to read its API schema) while the
+    test modules are collected, before the test database exists."""
+    from app.piccolo_conf import DB
+
+    if DB_KIND == "postgres":
+        DB.pool_options["min_size"] = 0
+
+
+_lazy_pools()
 
 
 async def _pg(sql: str) -> None:
@@ -62,7 +90,7 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session", autouse=True)
 def database():
-    from app.cli import migrate_db
+    from app.migrations import migrate_db
 
     if DB_KIND == "postgres":
         asyncio.run(_pg(f'CREATE DATABASE "{PG_NAME}"'))

@@ -24,7 +24,7 @@ from app.auth import COOKIE
 from app.factory import create_app
 from app.settings import get_settings
 from app.tables import ApiToken
-from plans.spreadsheet import ParsedField, ParsedPlan, ParsedTask
+from plans.parsed import ParsedField, ParsedPlan, ParsedTask
 from plans.spreadsheet_write import write_plan
 from plans.tables import Plan
 from tasks.tables import Task
@@ -72,7 +72,7 @@ RULES: dict[str, dict[str, str]] = {
     "POST /password/reset/{token}": ANYONE,
     "POST /admin/users/{user_id}/reset": ADMIN_ONLY,
     "POST /admin/users/{user_id}/invite": ADMIN_ONLY,
-    "GET /admin/audit": ADMIN_ONLY,
+    "GET /admin/audit": ADMIN_ONLY,  # access.can_read_audit: the security record
     # API tokens (accounts/token_routes.py): one's own on the profile; any account's for the admin.
     "GET /profile/tokens": SIGNED_IN,
     "POST /profile/tokens": SIGNED_IN,
@@ -108,7 +108,7 @@ RULES: dict[str, dict[str, str]] = {
     "GET /board/units/{unit_id}/score": BOARD_READERS,
     "GET /board/export.xlsx": BOARD_READERS,
     "GET /board/export.csv": BOARD_READERS,
-    "GET /scoring": SECRETARIAT_OR_ADMIN,
+    "GET /scoring": BOARD_READERS,  # access.can_read_scoring: read only for the steering committee
     "POST /scoring/rules": SECRETARIAT_OR_ADMIN,
     "POST /scoring/rules/copy": SECRETARIAT_OR_ADMIN,
     "GET /scoring/rules/{rule_id}": BOARD_READERS,

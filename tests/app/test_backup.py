@@ -22,6 +22,7 @@ from app import clock
 from app.i18n import _, format_number
 from app.settings import get_settings
 from app.tables import Unit
+from app.uploads import human_size
 from scoring.tables import ManualScore
 from tasks.tables import Evidence, Task, TaskEvent
 from tests.builders import TaskSpec, make_plan, run
@@ -152,8 +153,6 @@ def test_a_round_trip_brings_back_every_row_and_every_file(web, actors, tmp_path
 
 
 def manifest_size(manifest: dict) -> str:
-    from tasks.evidence import human_size
-
     return human_size(sum(e["size"] for e in manifest["evidence"]))
 
 
@@ -172,7 +171,7 @@ def test_an_older_backup_is_migrated_forwards_after_the_restore(web, actors, tmp
         assert done.returncode == 0, done.stderr
         assert manifest_of(tmp_path / "cu.tar.gz")["migrations"][latest[0]]["latest"] < latest[1]
     finally:
-        from app.cli import migrate_db
+        from app.migrations import migrate_db
 
         run(migrate_db())  # then the server was upgraded, which migrated it
     back = parplan("restore", "cu.tar.gz", "--yes", cwd=tmp_path)

@@ -112,3 +112,17 @@ def test_a_version_sent_as_a_string_is_refused_naming_the_field_and_nothing_chan
     assert TaskEvent.count().run_sync() == 0
     accepted = client.patch(f"/api/tasks/{task.id}", json={"version": task.version, "progress": 50}, headers=headers)
     assert accepted.status_code == 200 and accepted.json()["progress"] == 50
+
+
+def test_the_api_refuses_a_query_parameter_its_handler_does_not_declare(client, actors):
+    from app import clock
+    from app.tokens import create_token
+    from tests.builders import run
+
+    token = run(create_token(actors.focal_a, "t", clock.now()))
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/plans?year=2024", headers=auth).status_code == 200
+    typo = client.get("/api/plans?yaer=2024&year=2024", headers=auth)
+    assert typo.status_code == 400 and typo.json()["errors"] == {"yaer": "Tham số này không được dùng ở đây."}
+    assert client.get("/api/plans?year=2024&=0", headers=auth).status_code == 400
+    assert client.get("/api/board?year=2024&as_of=2024-12-31&block=&component=1", headers=auth).status_code == 403

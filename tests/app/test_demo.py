@@ -45,3 +45,37 @@ def test_loading_the_demo_twice_changes_nothing():
     before = (count(Unit), count(User), count(Plan), count(Task))
     run(demo.load(NOW))
     assert (count(Unit), count(User), count(Plan), count(Task)) == before
+
+
+def _demo_plans():
+    import random
+
+    for code, name in demo.DEPARTMENTS + demo.COMMUNES:
+        if code != "STP":
+            yield code, name, demo.unit_plan(code, name, random.Random(code))
+        yield code, name, demo.year_plan(code, name, 2026, random.Random(code))
+
+
+def test_every_demo_plan_names_its_unit_once_in_each_task():
+    import re
+
+    for code, name, plan in _demo_plans():
+        for task in (t for f in plan.fields for t in f.tasks):
+            assert task.content.count(name) <= 1, (code, task.content)
+            assert not re.search(r"(\w+ \w+) \1", task.content), (code, task.content)  # "Xây dựng Xây dựng"
+            assert name == "Sở Tư pháp" or "Sở Tư pháp" not in task.content, (code, task.content)
+            if task.content.startswith("Xây dựng, ban hành Kế hoạch CCHC"):
+                assert task.content.endswith(f"năm {plan.year} của {name}"), (code, task.content)
+
+
+def test_no_unit_has_its_tasks_done_by_sở_tư_pháps_own_offices():
+    from app.demo_data import STP_OFFICES
+
+    for code, _name, plan in _demo_plans():
+        tasks = [t for f in plan.fields for t in f.tasks]
+        if code == "STP":
+            continue
+        assert not {t.lead for t in tasks} & set(STP_OFFICES), code
+        assert not {t.partners for t in tasks} & set(STP_OFFICES), code
+        if code in dict(demo.COMMUNES):  # a commune has no department's offices at all
+            assert not [t.lead for t in tasks if "Sở" in t.lead], code

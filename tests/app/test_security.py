@@ -189,7 +189,7 @@ def test_scoring_rule_changes_evidence_deletions_and_the_evidence_rule_are_recor
     assert json.loads(events(audit.SCORING_RULE_SAVED)[0]["detail"]) == {"version": 2, "note": "sửa mốc"}
 
 
-def test_only_the_admin_reads_the_audit_log_and_it_can_be_filtered(web, actors):
+def test_the_admin_reads_the_audit_log_and_it_can_be_filtered(web, actors):
     web.post("/login", {"email": actors.focal_a.email, "password": "x"})
     web.login(actors.admin)
     page = web.get("/admin/audit")

@@ -7,7 +7,7 @@ import pytest
 
 from board import charts
 from board.charts import LINE_H, LINE_LEFT, LINE_RIGHT, LINE_TOP, PLOT_W, PLOT_X, WIDTH, UnitBar
-from scoring.rules import Counts
+from tasks.counting import Counts
 
 D = dt.date
 

@@ -7,6 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from app.downloads import XLSX
 from app.i18n import translations
 from app.templating import make_environment
 from board.build import Board
@@ -66,8 +67,10 @@ def test_the_workbook_holds_the_cut_off_the_filters_and_real_numbers(web, actors
     web.login(actors.steering)
     response = web.get(f"/board/export.xlsx?{QUERY}")
     sheet = sheet_of(response)
-    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
-    assert "bang-theo-doi-2024-den-2024-12-31.xlsx" in response.headers["content-disposition"]
+    assert response.headers["content-type"] == XLSX
+    assert response.headers["content-disposition"] == (
+        "attachment; filename=\"bang-theo-doi-2024-den-2024-12-31.xlsx\"; "
+        "filename*=UTF-8''bang-theo-doi-2024-den-2024-12-31.xlsx")
     lines = texts(sheet)
     assert lines[0] == vi("Progress board of the administrative reform plans, %(year)s", year=2024)
     assert vi("Figures as of %(date)s", date="31/12/2024") in lines
@@ -102,7 +105,7 @@ def test_the_csv_is_excel_friendly_and_shows_the_values_as_displayed(web, actors
     web.login(actors.steering)
     response = web.get(f"/board/export.csv?{QUERY}")
     assert response.content.startswith(b"\xef\xbb\xbf")
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"  # once: it was sent twice
     assert "bang-theo-doi-2024-den-2024-12-31.csv" in response.headers["content-disposition"]
     rows = csv_rows(response)
     assert [vi("Figures as of %(date)s", date="31/12/2024")] in rows

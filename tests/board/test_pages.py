@@ -44,7 +44,7 @@ def test_steering_sees_the_board_with_ratio_points_and_grade(web, actors):
     assert "26/28 — 92,86%" in row
     assert "Tỷ lệ hoàn thành" in page.text and "31/12/2024" in page.text
     # Stepped example: 26/28 is over 90% → 2 completion points; issued on time → 1; three manual criteria unscored.
-    assert ">2,00</a>" in row and ">3,00</a>" in row and "1 + 2 + 0 + 0 + 0 = 3,00" in row
+    assert ">2,00</a>" in row and ">3,00</a>" in row and "1,00 + 2,00 + 0,00 + 0,00 + 0,00 = 3,00" in row
     assert 'class="grade-amber"' in row and "Trung bình" in row  # 3 of 6 points is half: "Trung bình"
     assert "26/28 = 92,86%" in row  # the completion points explain themselves
     assert f'href="/plans/{plan.id}?as_of=2024-12-31"' in row
@@ -185,7 +185,7 @@ def test_choosing_another_year_resets_the_cut_off_to_that_years_default(web, act
     web.login(actors.steering)
     # The form still carries the cut-off of the year shown before (2026); 2024 starts at its own year end.
     page = web.get("/board?year=2024&as_of=2026-11-20&as_of_year=2026", headers=HTMX)
-    assert 'data-as-of="2024-12-31"' in page.text and 'value="2024-12-31"' in page.text
+    assert 'data-as-of="2024-12-31"' in page.text and 'value="31/12/2024"' in page.text
     kept = web.get("/board?year=2024&as_of=2024-06-30&as_of_year=2024", headers=HTMX)
     assert 'data-as-of="2024-06-30"' in kept.text
 
@@ -193,7 +193,7 @@ def test_choosing_another_year_resets_the_cut_off_to_that_years_default(web, act
 def _board_of(blocks: dict[str, int]):
     from board.build import Block, Board, Row
     from board.queries import Filter
-    from scoring.rules import Counts
+    from tasks.counting import Counts
 
     made = [Block(name, rows=[Row({"id": i, "name": f"{name} {i}", "code": f"{name}{i}"}, None, Counts(), None, None)
                               for i in range(n)]) for name, n in blocks.items()]

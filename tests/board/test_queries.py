@@ -1,10 +1,11 @@
-"""The board's SQL decides each task's group at the cut-off exactly as tasks.rules.state_at does."""
+"""The counting SQL (tasks.counting) decides each task's group at the cut-off exactly as tasks.rules.state_at does."""
 
 import datetime as dt
 import itertools
 
 from board.build import build_board
-from board.queries import Filter, deadlines_at, state_counts, unit_tasks
+from board.queries import Filter, unit_tasks
+from tasks.counting import Scope, deadlines_at, state_counts
 from tasks.rules import State, TaskFacts, Status, state_at
 from tasks.tables import Task, TaskDeadline
 from tests.builders import TaskSpec, make_plan, make_unit, run
@@ -30,7 +31,7 @@ def test_the_sql_counts_agree_with_state_at_on_every_cut_off():
     specs = _specs()
     plan = make_plan(make_unit(), fields={"Cải cách thể chế": specs})
     for as_of in (D(2024, 1, 1), D(2024, 3, 1), DUE, D(2024, 7, 1), D(2024, 7, 15), D(2024, 12, 31)):
-        counts = run(state_counts(Filter(2024, as_of)))[plan.id]
+        counts = run(state_counts(Scope(2024, as_of)))[plan.id]
         states = [state_at(TaskFacts(Status(s.status), s.due, s.completed_on, s.cancelled_on), as_of) for s in specs]
         expected = {state: states.count(state) for state in State}
         assert (counts.done_on_time, counts.done_late, counts.in_progress, counts.not_started, counts.overdue,
@@ -54,8 +55,8 @@ def test_a_moved_deadline_counts_from_the_day_it_moved():
     task = Task.objects().first().run_sync()
     # Originally due 30/06, moved on 15/07 to 30/09 by an amendment.
     TaskDeadline(task=task.id, changed_on=D(2024, 7, 15), old_due=DUE, new_due=D(2024, 9, 30)).save().run_sync()
-    assert run(state_counts(Filter(2024, D(2024, 7, 10))))[plan.id].overdue == 1
-    assert run(state_counts(Filter(2024, D(2024, 7, 20))))[plan.id].in_progress == 1
+    assert run(state_counts(Scope(2024, D(2024, 7, 10))))[plan.id].overdue == 1
+    assert run(state_counts(Scope(2024, D(2024, 7, 20))))[plan.id].in_progress == 1
 
 
 def test_filters_narrow_the_counts_but_not_the_points_basis():
@@ -84,7 +85,7 @@ def test_a_task_done_late_stays_late_when_its_deadline_is_extended_afterwards():
     # Due 30/06, done 10/07, then the deadline moved to 31/07 on 20/07.
     TaskDeadline(task=task.id, changed_on=D(2024, 7, 20), old_due=DUE, new_due=D(2024, 7, 31)).save().run_sync()
     for as_of in (D(2024, 7, 15), D(2024, 12, 31)):
-        counts = run(state_counts(Filter(2024, as_of)))[plan.id]
+        counts = run(state_counts(Scope(2024, as_of)))[plan.id]
         assert (counts.done_late, counts.done_on_time) == (1, 0), as_of
     assert run(deadlines_at({task.id: D(2024, 7, 10)})) == {task.id: DUE}
     assert run(deadlines_at({task.id: D(2024, 7, 25)})) == {}
@@ -93,8 +94,8 @@ def test_a_task_done_late_stays_late_when_its_deadline_is_extended_afterwards():
 def test_a_task_added_by_amendment_is_not_counted_before_the_day_it_was_added():
     plan = make_plan(make_unit(), fields={"F": [TaskSpec("a", DUE, "done", D(2024, 5, 2)), TaskSpec("b", D(2024, 11, 30))]})
     Task.update({Task.added_on: D(2024, 8, 1)}).where(Task.content == "b").run_sync()
-    assert run(state_counts(Filter(2024, D(2024, 6, 30))))[plan.id].total == 1
-    assert run(state_counts(Filter(2024, D(2024, 8, 1))))[plan.id].total == 2
+    assert run(state_counts(Scope(2024, D(2024, 6, 30))))[plan.id].total == 1
+    assert run(state_counts(Scope(2024, D(2024, 8, 1))))[plan.id].total == 2
     assert [t["content"] for t in run(unit_tasks(Filter(2024, D(2024, 6, 30)), plan.unit))] == ["a"]
 
 

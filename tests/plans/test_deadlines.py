@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 
 from app.i18n import set_locale
-from plans.rules import DeadlineError, guess_component, parse_deadline
+from plans.rules import guess_component
+from tasks.deadlines import DeadlineError, parse_deadline
 
 D = dt.date
 
@@ -86,12 +87,3 @@ def test_it_maps_field_headings_to_par_components():
     assert guess_component("Cải cách thủ tục hành chính") == 3
     assert guess_component("XÂY DỰNG VÀ PHÁT TRIỂN CHÍNH QUYỀN ĐIỆN TỬ, CHÍNH QUYỀN SỐ") == 7
     assert guess_component("Nhiệm vụ khác") is None
-
-
-def test_search_matching_ignores_case_and_diacritics():
-    from plans.rules import matches
-
-    assert matches("tu phap", "Sở Tư pháp")
-    assert matches("so TU", "Sở Tư pháp", "STP")
-    assert not matches("cong thuong", "Sở Tư pháp")
-    assert matches("", "anything")

@@ -25,7 +25,8 @@ from openpyxl.utils import get_column_letter
 from app import i18n
 from app.settings import get_settings
 from plans import spreadsheet_package as package
-from plans.spreadsheet import SpreadsheetError, read_plan
+from plans.parsed import SpreadsheetError
+from plans.spreadsheet import read_plan
 from plans.tables import Field, Plan
 from tasks.tables import Task
 from tests.builders import count, zipped

@@ -89,3 +89,23 @@ def test_a_dry_run_still_checks_the_unit_and_the_year(shared_data):
     again = CliRunner().invoke(main, ["import-plan", str(path), "--unit", "STP", "--dry-run", "--json"])
     assert again.exit_code == 2
     assert '"fields"' not in again.output  # nothing printed as if it had worked
+
+
+def test_another_units_file_is_imported_with_a_warning_naming_what_it_says(shared_data):
+    make_unit("SCT", "Sở Công Thương")
+    path = shared_data / "ke-hoach-cchc-2024-so-tu-phap.xlsx"
+    checked = invoke("import-plan", path, "--unit", "SCT", "--dry-run", "--json")
+    assert checked.exit_code == 0
+    [warning] = json.loads(checked.stdout)["warnings"]
+    assert warning.startswith("Tệp ghi “15/KH-STP”, “SỞ TƯ PHÁP”, không phải Sở Công Thương (SCT)")
+    saved = invoke("import-plan", path, "--unit", "SCT")
+    assert saved.exit_code == 0 and "28 nhiệm vụ" in saved.stdout
+    assert "không phải Sở Công Thương (SCT)" in saved.stderr
+    assert count(Task) == 28  # a warning, not a refusal
+
+
+def test_a_units_own_file_has_no_warnings(shared_data):
+    make_unit("STP")
+    result = invoke("import-plan", shared_data / "ke-hoach-cchc-2024-so-tu-phap.xlsx", "--unit", "STP",
+                    "--dry-run", "--json")
+    assert json.loads(result.stdout)["warnings"] == [] and result.stderr == ""

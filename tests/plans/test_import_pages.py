@@ -3,12 +3,11 @@
 import datetime as dt
 import re
 
+from app.downloads import XLSX
 from plans.spreadsheet import read_plan
 from plans.tables import Plan
 from tasks.tables import Task
 from tests.builders import TaskSpec, count, make_plan
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def upload(web, unit, path, year=""):
@@ -83,11 +82,30 @@ def test_the_export_is_an_official_layout_spreadsheet_that_imports_back(web, act
     web.login(actors.steering)
     response = web.get(f"/plans/{plan.id}/export.xlsx")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith(XLSX)
-    assert "attachment" in response.headers["content-disposition"]
+    assert response.headers["content-type"] == XLSX
+    assert response.headers["content-disposition"].startswith("attachment; filename=\"ke-hoach-cchc-2024-")
     path = tmp_path / "export.xlsx"
     path.write_bytes(response.content)
     back = read_plan(path)
     assert [f.name for f in back.fields] == ["Cải cách thể chế", "Cải cách TTHC"]
     assert [t.due for t in back.fields[0].tasks] == [dt.date(2024, 6, 30), dt.date(2024, 12, 15)]
     assert (back.year, back.doc_number, back.task_count) == (2024, "15/KH-STP", 3)
+
+
+def test_another_units_file_is_previewed_with_a_warning_and_can_still_be_saved(web, actors, shared_data):
+    web.login(actors.focal_b)
+    preview = upload(web, actors.unit_b, shared_data / "ke-hoach-cchc-2024-so-tu-phap.xlsx")
+    assert preview.status_code == 200
+    warning = re.search(r'id="import-issuer-warning"[^>]*>([^<]*)<', preview.text)[1]
+    assert "“15/KH-STP”, “SỞ TƯ PHÁP”" in warning and "Sở Công Thương (SCT)" in warning
+    assert "kế hoạch của đơn vị khác" in warning and "vẫn có thể lưu" in warning
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', preview.text)[1]
+    saved = web.post("/plans/import/confirm", {"digest": digest, "unit": str(actors.unit_b.id), "year": ""})
+    assert saved.status_code == 303  # a warning, not a refusal
+    assert Plan.objects().first().run_sync().unit == actors.unit_b.id
+
+
+def test_a_units_own_file_is_previewed_without_a_warning(web, actors, shared_data):
+    web.login(actors.focal_a)
+    preview = upload(web, actors.unit_a, shared_data / "ke-hoach-cchc-2024-so-tu-phap.xlsx")
+    assert "import-issuer-warning" not in preview.text

@@ -5,14 +5,13 @@ import datetime as dt
 
 import pytest
 
+from app.downloads import XLSX
 from app.settings import get_settings
 from plans import actions
 from plans.spreadsheet import read_plan
 from plans.tables import Field, Plan
 from tasks.tables import Task
 from tests.builders import NOW, TaskSpec, count, make_plan, make_unit, run
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def test_two_saves_of_the_same_plan_at_once_give_one_plan_and_a_clear_refusal(actors, shared_data):

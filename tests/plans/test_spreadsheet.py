@@ -13,7 +13,9 @@ import pytest
 
 from app import i18n
 from plans.rules import guess_component
-from plans.spreadsheet import SpreadsheetError, read_plan, write_plan
+from plans.parsed import SpreadsheetError
+from plans.spreadsheet import read_plan
+from plans.spreadsheet_write import write_plan
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 GOOD = DATA / "ke-hoach-cchc-2024-so-tu-phap.xlsx"
@@ -278,6 +280,49 @@ def test_it_takes_the_number_and_date_from_the_documents_own_lines(tmp_path):
     plan = read_plan(path)
     assert (plan.doc_number, plan.doc_date, plan.year) == ("07/KH-UBND", dt.date(2023, 1, 18), 2023)
     assert plan.fields[0].tasks[0].due == dt.date(2023, 3, 31)
+
+
+def test_it_reads_the_issuer_from_the_masthead_under_its_parent_body():
+    assert read_plan(GOOD).issuer == "SỞ TƯ PHÁP"  # under "UBND TỈNH ĐẮK NÔNG"
+
+
+def test_it_reads_a_masthead_written_in_one_cell_on_two_lines(tmp_path):
+    path = build(tmp_path, ["UBND HUYỆN ĐẮK SONG\nUBND XÃ ĐẮK SONG\n______", None, None, None,
+                            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc"],
+                 ["KẾ HOẠCH"], ["Cải cách hành chính năm 2024"], HEADER, ["I", "Cải cách thể chế"],
+                 [1, "Rà soát", "Phòng A", None, "Quý I"])
+    assert read_plan(path).issuer == "UBND XÃ ĐẮK SONG"
+
+
+def test_a_title_in_capitals_over_several_rows_is_not_taken_for_the_masthead(tmp_path):
+    path = build(tmp_path, ["SỞ CÔNG THƯƠNG"], ["KẾ HOẠCH"], ["THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH"],
+                 ["NĂM 2024"], HEADER, ["I", "Cải cách thể chế"], [1, "Rà soát", "Phòng A", None, "Quý I"])
+    assert read_plan(path).issuer == "SỞ CÔNG THƯƠNG"
+
+
+@pytest.mark.parametrize("mark", ["DỰ THẢO", "MẬT", "HỎA TỐC", "THƯỢNG KHẨN"])
+def test_a_draft_or_secrecy_mark_beside_the_masthead_names_no_one(tmp_path, mark):
+    path = build(tmp_path, ["SỞ CÔNG THƯƠNG", None, None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"], [mark],
+                 ["KẾ HOẠCH"], ["Cải cách hành chính năm 2024"], HEADER, ["I", "Cải cách thể chế"],
+                 [1, "Rà soát", "Phòng A", None, "Quý I"])
+    assert read_plan(path).issuer == "SỞ CÔNG THƯƠNG"
+
+
+def test_a_front_committee_masthead_is_not_taken_for_a_secrecy_mark(tmp_path):
+    path = build(tmp_path, ["ỦY BAN MẶT TRẬN TỔ QUỐC"], ["KẾ HOẠCH"], ["Cải cách hành chính năm 2024"], HEADER,
+                 ["I", "Cải cách thể chế"], [1, "Rà soát", "Phòng A", None, "Quý I"])
+    assert read_plan(path).issuer == "ỦY BAN MẶT TRẬN TỔ QUỐC"
+
+
+def test_without_a_masthead_the_issuer_is_the_unit_the_document_line_names(tmp_path):
+    path = build(tmp_path, TITLE, ["(Kèm theo Kế hoạch số 15/KH-STP ngày 18/01/2024 của Sở Tư pháp)"], HEADER,
+                 ["I", "Cải cách thể chế"], [1, "Rà soát", "Phòng A", None, "Quý I"])
+    assert read_plan(path).issuer == "Sở Tư pháp"
+
+
+def test_a_file_naming_no_issuer_reads_with_an_empty_issuer(tmp_path):
+    path = build(tmp_path, TITLE, HEADER, ["I", "Cải cách thể chế"], [1, "Rà soát", "Phòng A", None, "Quý I"])
+    assert read_plan(path).issuer == ""
 
 
 def test_it_asks_for_the_year_when_nothing_gives_it(tmp_path, english):

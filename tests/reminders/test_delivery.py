@@ -13,7 +13,7 @@ from app import clock
 from app.settings import get_settings
 from app.tables import User
 from reminders.delivery import BATCH, claim, deliver_due
-from reminders.mail import FileTransport, SmtpTransport
+from app.mail import FileTransport, SmtpTransport
 from reminders.sweep import sweep
 from reminders.tables import OutboxEmail
 from tests.builders import NOW, TaskSpec, free_port, make_plan, make_user, run

@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from app import i18n
+from app import i18n, mail
+from app.mail import FileTransport, SmtpTransport, build_message, parse_smtp_url
 from app.settings import get_settings
-from reminders import mail
-from reminders.mail import FileTransport, SmtpTransport, build_message, compose_digest, parse_smtp_url
+from reminders.mail import compose_digest
 from tests.builders import run
 
 D = dt.date

@@ -45,7 +45,7 @@ def test_overdue_tasks_escalate_to_the_head_and_the_secretariat(actors):
 
 def test_a_reminder_made_after_the_days_email_was_sent_goes_in_the_next_one(actors, tmp_path):
     from reminders.delivery import deliver_due
-    from reminders.mail import FileTransport
+    from app.mail import FileTransport
     from tasks.tables import Task
 
     plan = plan_with(actors, TaskSpec("Đến hạn hôm nay", MONDAY))

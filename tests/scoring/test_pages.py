@@ -167,7 +167,9 @@ def test_the_steering_committee_reads_a_rule_and_its_history_but_cannot_save_it(
     assert f'action="/scoring/rules/{row["id"]}"' not in page.text
     assert web.get(f"/scoring/rules/{row['id']}/history").status_code == 200
     assert web.post(f"/scoring/rules/{row['id']}", raised_criterion(row)).status_code == 403
-    assert web.get("/scoring").status_code == 403
+    rules = web.get("/scoring")  # the list too, read only (access.can_read_scoring)
+    assert rules.status_code == 200 and 'action="/scoring/rules"' not in rules.text
+    assert create(web, 2025).status_code == 403
     assert the_rule()["version"] == 1
 
 

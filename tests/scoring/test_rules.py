@@ -6,8 +6,9 @@ import pytest
 
 from app.i18n import _current, set_locale
 from scoring.examples import proportional, stepped
-from scoring.rules import (Counts, Manual, RuleError, competition_ranks, dump_rule, parse_rule, round_points,
-                           score_unit)
+from scoring.points import Manual, competition_ranks, round_points, score_unit
+from scoring.rules import RuleError, dump_rule, parse_rule
+from tasks.counting import Counts
 
 D = dt.date
 STP = Counts(total=28, done_on_time=24, done_late=2, overdue=2)  # 26 of 28 done
@@ -130,8 +131,6 @@ def test_a_broken_rule_is_refused_naming_the_field(change, field):
 
 
 def test_ranks_follow_the_published_rounded_scores():
-    from board.build import Row  # noqa: F401  (the board ranks with round_points, as published)
-
     a, b = Fraction(8499, 1000), Fraction(8501, 1000)
     assert competition_ranks([round_points(a, 2), round_points(b, 2)]) == [1, 1]
     assert competition_ranks([a, b]) == [2, 1]
@@ -162,3 +161,13 @@ def test_units_sharing_a_memo_each_get_the_score_they_would_get_alone():
         assert [p.explanation for p in score.parts] == [p.explanation for p in alone.parts]
     assert shared[0].total != shared[1].total  # the late plan still costs its points under a shared memo
     assert shared[0].part("completion") is shared[3].part("completion")  # written once for one ratio
+
+
+def test_the_stepped_example_is_named_as_it_scores_from_90_percent_up():
+    from decimal import Decimal as Dec
+
+    example = stepped(2024)
+    top = int(Dec(example["bands"][0]["lower"]) * 100)
+    assert f"từ {top}% trở lên được 2 điểm" in example["name"] and "trên" not in example["name"]
+    exactly = score_unit(parse_rule(example), Counts(total=10, done_on_time=9, overdue=1), None, {})
+    assert exactly.part("completion").points == 2  # 90% itself earns the top band's points

@@ -10,9 +10,10 @@ import pytest
 
 from app.settings import get_settings
 from app.storage import CHUNK, LocalStorage, TooLarge
+from app.uploads import CONTENT_TYPES, DAMAGED, MAX_BODY, Upload, clean_name, sniff
 from tasks import evidence
-from tasks.evidence import EvidenceError, Upload, add_evidence, clean_name, live_evidence_count, sniff
-from tasks.evidence_routes import MAX_BODY
+from tasks.actions import live_evidence_count
+from tasks.evidence import EvidenceError, add_evidence
 from tasks.tables import Evidence, Task, TaskEvent
 from tests.builders import NOW, TaskSpec, count, make_plan, run, zipped
 
@@ -63,7 +64,7 @@ def live_names(task) -> list[str]:
 @pytest.mark.parametrize("content, kind", [
     (PDF, "PDF"), (DOCX, "DOCX"), (XLSX, "XLSX"), (ODT, "ODT"), (ODS, "ODS"), (ZIP, "ZIP"), (PNG, "PNG"),
     (JPEG, "JPEG"), (OLE2, "DOC/XLS"), (ELF, None), (MZ, None), (b"<html><script>", None),
-    (DAMAGED_ZIP, evidence.DAMAGED),
+    (DAMAGED_ZIP, DAMAGED),
 ], ids=["pdf", "docx", "xlsx", "odt", "ods", "zip", "png", "jpeg", "ole2", "elf", "mz", "html", "damaged-zip"])
 def test_the_kind_of_a_file_is_read_from_its_content(content, kind):
     assert sniff(io.BytesIO(content)) == kind
@@ -202,7 +203,7 @@ def test_several_files_in_one_post_are_all_stored_with_types_read_from_their_con
     assert response.status_code == 200
     types = {r["original_name"]: r["content_type"]
              for r in Evidence.select(Evidence.original_name, Evidence.content_type).run_sync()}
-    assert types == {"Kế hoạch.docx": evidence.CONTENT_TYPES[".docx"], "Số liệu.xlsx": evidence.CONTENT_TYPES[".xlsx"],
+    assert types == {"Kế hoạch.docx": CONTENT_TYPES[".docx"], "Số liệu.xlsx": CONTENT_TYPES[".xlsx"],
                      "Ảnh hội nghị.JPG": "image/jpeg", "Hồ sơ.zip": "application/zip",
                      "Biên bản.odt": "application/vnd.oasis.opendocument.text"}
     assert TaskEvent.count().where(TaskEvent.action == "evidence_added").run_sync() == 5

@@ -25,9 +25,10 @@ import pytest
 from app.clock import now, today
 from app.tables import User
 from app.tokens import create_token
+from app.uploads import Upload
 from bench import load
 from tasks import evidence
-from tasks.evidence import Upload, add_evidence
+from tasks.evidence import add_evidence
 from tasks.tables import Evidence, Task, TaskEvent
 from tests.builders import NOW, PASSWORD, PDF, TaskSpec, free_port, make_plan, make_user, run
 

@@ -65,3 +65,14 @@ def test_leaving_done_clears_the_completion_date(actors):
     run(change_task(task, {"status": "in_progress", "progress": 60}, actors.focal_a, NOW))
     stored = Task.objects().first().run_sync()
     assert (stored.completed_on, stored.progress) == (None, 60)
+
+
+def test_any_change_to_done_follows_the_reports_rule_no_completion_date_in_the_future(actors):
+    # One rule says what done means (tasks.rules.completion_error): a change outside the progress form keeps it too.
+    from tasks.actions import TaskChangeError
+
+    task = one_task(actors)
+    tomorrow = NOW.date() + dt.timedelta(days=1)
+    with pytest.raises(TaskChangeError, match="không được sau ngày hôm nay"):
+        run(change_task(task, {"status": "done", "completed_on": tomorrow}, actors.focal_a, NOW))
+    assert Task.objects().first().run_sync().status == "in_progress"

@@ -24,8 +24,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from app.downloads import content_disposition
 from app.settings import get_settings
-from tasks.evidence_routes import MAX_BODY, content_disposition
+from app.uploads import MAX_BODY
 from tasks.tables import Evidence, Task, TaskEvent
 from tests.builders import PASSWORD, TaskSpec, count, free_port, make_plan, zipped
 
