@@ -111,7 +111,7 @@ main.add_command(restore)
 @click.option("--dry-run", is_flag=True, help="read and check the file, write nothing")
 @click.option("--json", "as_json", is_flag=True, help="print the plan as JSON")
 def import_plan(path: Path, unit_code: str, year: int | None, dry_run: bool, as_json: bool) -> None:
-    """Import a plan from an .xlsx spreadsheet; on any error nothing is written (exit 2)."""
+    """Import a plan from an .xlsx spreadsheet or a .docx document; on any error nothing is written (exit 2)."""
     from plans.actions import PlanExists, existing_plan, save_parsed_plan
     from plans.issuer import issuer_warning
     from plans.parsed import SpreadsheetError

@@ -121,6 +121,12 @@ async def _units() -> dict[str, Unit]:
     return units
 
 
+def _reported(day: dt.date, now: dt.datetime) -> dt.datetime:
+    """When a demo change is recorded: on `day`, as if reported then (never after `now`), so a plan or board at a
+    past cut-off shows the history as it happened (tasks.history, started_on), not everything reported today."""
+    return min(now, dt.datetime.combine(day, dt.time(9), TZ))
+
+
 async def _progress(plan_id: int, target: float, rng: random.Random, open_tasks: set[tuple[str, str]],
                     actor: User, now: dt.datetime) -> None:
     """Move a fresh plan's tasks to a believable state: most done (a few late), some running, maybe one cancelled."""
@@ -141,7 +147,8 @@ async def _progress(plan_id: int, target: float, rng: random.Random, open_tasks:
         else:
             values = {"status": "in_progress", "progress": rng.choice([20, 40, 60, 80])}
         task.field = task.field.id
-        await change_task(task, values, actor, now)
+        day = values.get("completed_on") or values.get("cancelled_on") or dt.date(YEAR, 2, 1)
+        await change_task(task, values, actor, _reported(day, now))
 
 
 async def load(now: dt.datetime) -> list[tuple[DemoAccount, bool]]:
@@ -221,7 +228,8 @@ async def _progress_to_date(plan_id: int, today: dt.date, rng: random.Random, ac
             values = {"status": "in_progress", "progress": rng.choice([10, 20, 30])}
         else:
             continue
-        await change_task(task, values, actor, now)
+        day = values.get("completed_on") or max(dt.date(today.year, 1, 20), today - dt.timedelta(days=30))
+        await change_task(task, values, actor, _reported(day, now))
 
 
 async def _evidence(plan_id: int, unit_name: str, actor: User, reviewer: User, rng: random.Random,

@@ -83,7 +83,7 @@ def added_by(as_of: dt.date):
 async def unit_tasks(flt: Filter, unit_id: int) -> list[dict[str, Any]]:
     """The tasks of a unit's plan for the year, narrowed like the board's counts (field, component)."""
     query = Task.select(Task.id, Task.number, Task.content, Task.status, Task.due_date, Task.completed_on,
-                        Task.cancelled_on, Task.field.name.as_alias("field_name"),
+                        Task.cancelled_on, Task.started_on, Task.field.name.as_alias("field_name"),
                         Task.field.component.as_alias("component"), Task.field.position.as_alias("field_position"),
                         Task.position).where((Task.field.plan.unit == unit_id) & (Task.field.plan.year == flt.year)
                                              & added_by(flt.as_of))

@@ -133,8 +133,8 @@ async def task_rows(flt: Filter, unit_id: int, state: str) -> list[dict[str, Any
     out = []
     for t in tasks:
         t["due_then"] = in_force.get(t["id"], t["due_date"])
-        t["state"] = state_at(TaskFacts(Status(t["status"]), t["due_then"], t["completed_on"], t["cancelled_on"]),
-                              flt.as_of)
+        t["state"] = state_at(TaskFacts(Status(t["status"]), t["due_then"], t["completed_on"], t["cancelled_on"],
+                                        t["started_on"]), flt.as_of)
         if state == "all" or t["state"].value == state:
             out.append(t)
     return out

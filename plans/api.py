@@ -55,7 +55,8 @@ def _plan_out(p: dict, c: Completion, fields: list[FieldOut] | None = None) -> P
 
 @get("/api/plans", tags=["plans"])
 async def api_plans(request: Request, year: Year, unit: FromQuery[str | None] = None) -> list[PlanOut]:
-    """The plans in the caller's scope for a year (a unit's own plans for its focal points and head)."""
+    """The plans in the caller's scope for a year (a unit's own plans for its focal points and head), counted at today
+    for the current year and at 31 December for a past year, as the plan list and the board count them."""
     user = access.require_user(request)
     rows = await queries.plan_rows(plan_scope(user), year, clock.today())
     if unit:

@@ -1,4 +1,5 @@
-"""A plan as read from a spreadsheet, before anything is saved: what the reader returns and the writer takes.
+"""A plan as read from a spreadsheet or a Word document, before anything is saved: what the readers return
+and the writer takes.
 
 Its own module so that the reader (plans.spreadsheet) and the writer (plans.spreadsheet_write) both import it
 and neither imports the other.
@@ -67,13 +68,20 @@ def _task_json(task: ParsedTask) -> dict:
 
 @dataclass(frozen=True)
 class CellError:
-    row: int  # the Excel row; 0 for the file as a whole
-    column: str | None  # the Excel letter, None for the whole row
+    row: int  # the Excel row, or the row in a Word table; 0 for the file as a whole
+    column: str | None  # the Excel letter (a Word table's grid column, lettered the same way), None for the row
     message: str
+    table: int | None = None  # in a Word document: which table, counting from 1; None in a spreadsheet
 
     def __str__(self) -> str:
         if not self.row:
             return self.message
+        if self.table is not None:
+            if self.column is None:
+                return _("Table %(table)s, row %(row)s: %(error)s", table=self.table, row=self.row,
+                         error=self.message)
+            return _("Table %(table)s, row %(row)s, column %(column)s: %(error)s", table=self.table, row=self.row,
+                     column=self.column, error=self.message)
         if self.column is None:
             return _("Row %(row)s: %(error)s", row=self.row, error=self.message)
         return _("Row %(row)s, column %(column)s: %(error)s", row=self.row, column=self.column,
@@ -81,8 +89,8 @@ class CellError:
 
 
 class SpreadsheetError(Exception):
-    """Everything wrong with an uploaded plan, in sheet order."""
+    """Everything wrong with an uploaded plan, in sheet (or document) order."""
 
     def __init__(self, errors: list[CellError]) -> None:
-        self.errors = sorted(errors, key=lambda e: (e.row, len(e.column or ""), e.column or ""))
+        self.errors = sorted(errors, key=lambda e: (e.table or 0, e.row, len(e.column or ""), e.column or ""))
         super().__init__("\n".join(str(e) for e in self.errors))

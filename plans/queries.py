@@ -10,9 +10,10 @@ from typing import Any
 from app.text import fold
 from plans.parsed import ParsedField, ParsedPlan, ParsedTask
 from plans.tables import Field, Plan
-from tasks.counting import deadlines_at, facts, judged_on
-from tasks.rules import Completion, TaskFacts, completion, state_at
-from tasks.tables import Task
+from tasks.counting import Scope, deadlines_at, facts, judged_on, state_counts
+from tasks.history import as_it_was, day_end, progress_then
+from tasks.rules import Completion, State, completion, state_at
+from tasks.tables import Task, TaskEvent
 
 
 @dataclass
@@ -34,7 +35,7 @@ class PlanView:
 
 
 async def plan_view(plan_id: int, as_of: dt.date, in_force: bool = False) -> PlanView | None:
-    """The plan with each task's state on `as_of`; `in_force` judges a past date by the deadlines then."""
+    """The plan with each task's state on `as_of`; `in_force` shows a past date as it stood then (_as_it_was)."""
     plan = await Plan.select(Plan.all_columns(), Plan.unit.name.as_alias("unit_name"),
                              Plan.unit.code.as_alias("unit_code")).where(Plan.id == plan_id).first()
     if plan is None:
@@ -45,7 +46,7 @@ async def plan_view(plan_id: int, as_of: dt.date, in_force: bool = False) -> Pla
         tasks = await _as_it_was(tasks, as_of)
     by_field: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for task in tasks:
-        task["state"] = state_at(facts(task), as_of)
+        task.setdefault("state", state_at(facts(task), as_of))
         by_field[task["field"]].append(task)
     view = PlanView(plan)
     for f in fields:
@@ -56,18 +57,48 @@ async def plan_view(plan_id: int, as_of: dt.date, in_force: bool = False) -> Pla
 
 
 async def _as_it_was(tasks: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
-    """The tasks as they stood on `as_of`: none added later, the deadline then, no completion that came later."""
+    """The tasks as they stood on `as_of`, in two more queries whatever their number.
+
+    The set and each group come from the board's rule (tasks.rules.state_at on the dated facts: none added
+    later, the deadline then in force); the wording, deadline text and progress shown are those recorded by the
+    end of that day (tasks.history.as_it_was), the progress agreeing with the group.
+    """
     tasks = [t for t in tasks if t["added_on"] is None or t["added_on"] <= as_of]
-    then = await deadlines_at({t["id"]: judged_on(t, as_of) for t in tasks})
+    in_force = await deadlines_at({t["id"]: judged_on(t, as_of) for t in tasks})
+    events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if tasks:
+        for e in await TaskEvent.select(TaskEvent.id, TaskEvent.task, TaskEvent.at, TaskEvent.action,
+                                        TaskEvent.changes).where(
+                TaskEvent.task.is_in([t["id"] for t in tasks]) & (TaskEvent.at >= _a_day_before(as_of))
+        ).output(load_json=True):
+            e["at"] = e["at"] if e["at"].tzinfo else e["at"].replace(tzinfo=dt.timezone.utc)
+            events[e["task"]].append(e)
+    shown = []
     for task in tasks:
-        task["due_date"] = then.get(task["id"], task["due_date"])
-        if task["completed_on"] and task["completed_on"] > as_of:
-            task["completed_on"] = None  # the state is "not done" then; a later date would read as done
-    return tasks
+        task["due_date"] = in_force.get(task["id"], task["due_date"])
+        state = state_at(facts(task), as_of)
+        then = as_it_was(task, events[task["id"]], as_of)
+        shown.append({**then, "due_date": task["due_date"], "state": state, "progress": progress_then(then, state),
+                      # the dated facts, as the state read them; a completion after the cut-off is not shown then
+                      "status": task["status"], "cancelled_on": task["cancelled_on"], "started_on": task["started_on"],
+                      "completed_on": task["completed_on"] if state in (State.DONE_ON_TIME, State.DONE_LATE) else None})
+    return shown
 
 
-async def plan_rows(where, year: int | None, as_of: dt.date) -> list[dict[str, Any]]:
-    """Plans with unit and completion, for the list page: two queries whatever the count."""
+def _a_day_before(as_of: dt.date) -> dt.datetime:
+    """A lower bound for the changes after `as_of`, in UTC and a day early: SQLite compares stored text, and
+    tasks.history.as_it_was picks the exact ones."""
+    return (day_end(as_of) - dt.timedelta(days=1)).astimezone(dt.timezone.utc)
+
+
+def year_cut_off(year: int, today: dt.date) -> dt.date:
+    """The day a plan of `year` is counted at in the list: today for this year, its year end for a past one."""
+    return min(today, dt.date(year, 12, 31))
+
+
+async def plan_rows(where, year: int | None, today: dt.date) -> list[dict[str, Any]]:
+    """Plans with unit and completion, for the list page: a past year's plan at its year end (`as_of`), counted
+    by the board's own query (one per year shown)."""
     query = Plan.select(Plan.all_columns(), Plan.unit.name.as_alias("unit_name"),
                         Plan.unit.code.as_alias("unit_code"), Plan.unit.block.as_alias("unit_block"))
     conditions = [c for c in (where, (Plan.year == year) if year else None) if c is not None]
@@ -77,13 +108,14 @@ async def plan_rows(where, year: int | None, as_of: dt.date) -> list[dict[str, A
     plans = sorted(await query, key=lambda p: (-p["year"], fold(p["unit_name"])))
     if not plans:
         return []
-    tasks = await Task.select(Task.field.plan.as_alias("plan_id"), Task.status, Task.due_date,
-                              Task.completed_on, Task.cancelled_on).where(Task.field.plan.is_in([p["id"] for p in plans]))
-    by_plan: dict[int, list[TaskFacts]] = defaultdict(list)
-    for t in tasks:
-        by_plan[t["plan_id"]].append(facts(t))
+    counts = {}
+    for y in {p["year"] for p in plans}:
+        counts.update(await state_counts(Scope(y, year_cut_off(y, today))))
     for p in plans:
-        p["completion"] = completion(by_plan[p["id"]], as_of)
+        c = counts.get(p["id"])
+        p["completion"] = Completion(c.done, c.total, c.cancelled) if c else Completion(0, 0)
+        p["as_of"] = year_cut_off(p["year"], today)
+        p["past"] = p["as_of"] < today
     return plans
 
 

@@ -218,7 +218,7 @@ async def import_preview(request: Request, data: MultipartBody[dict[str, Any]]) 
     upload = data.get("file")
     content = await upload.read() if isinstance(upload, UploadFile) else b""
     if not content:
-        errors["file"] = _("Choose an .xlsx file.")
+        errors["file"] = _("Choose an .xlsx or .docx file.")
     elif len(content) > MAX_SPREADSHEET:
         errors["file"] = _("The file is larger than 10 MB.")
     if errors:
@@ -233,10 +233,11 @@ async def import_preview(request: Request, data: MultipartBody[dict[str, Any]]) 
 def _keep_upload(digest: str, content: bytes) -> None:
     folder = _import_dir()
     cutoff = time.time() - UPLOAD_TTL
-    for old in folder.glob("*.xlsx"):
+    for old in [*folder.glob("*.upload"), *folder.glob("*.xlsx")]:  # *.xlsx: kept before .docx was read
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
-    (folder / f"{digest}.xlsx").write_bytes(content)
+    # Kept under a neutral name: .xlsx or .docx, the reader tells them apart by what the file holds.
+    (folder / f"{digest}.upload").write_bytes(content)
 
 
 async def _preview(source: bytes | Path, digest: str, unit_id: int, year: int | None,
@@ -261,7 +262,7 @@ async def import_confirm(request: Request, data: Form) -> Response:
     unit_id = _unit_choice(data.get("unit"), units, errors)
     year = forms.year_choice(data.get("year"), errors, required=False)
     digest = data.get("digest", "")
-    path = _import_dir() / f"{digest}.xlsx"
+    path = _import_dir() / f"{digest}.upload"
     if errors or not re.fullmatch(r"[0-9a-f]{64}", digest) or not path.exists():
         access.not_found(_("The uploaded file is no longer available; upload it again."))
     context = await _preview(path, digest, unit_id, year, units)

@@ -1,14 +1,16 @@
-"""Reading a unit's annual plan from the .xlsx table it was issued as.
+"""Reading a unit's annual plan from the .xlsx table, or the .docx document, it was issued as.
 
 Real plans vary: the header sits somewhere in the first rows, columns come in any order and
 under several names, fields are numbered I, II… or 1, 2… The reader is pure (a file in, a
-ParsedPlan out) and collects every problem with its Excel row and column, so a focal point
-fixes the file in one go rather than one upload per mistake. This module finds the table; the
-lines above it are read in spreadsheet_preamble, the rows under its header in spreadsheet_body.
+ParsedPlan out) and collects every problem with its row and column, so a focal point
+fixes the file in one go rather than one upload per mistake. This module finds the table in a
+workbook (plans.document finds it in a Word document, as rows of the same shape); the lines above
+it are read in spreadsheet_preamble, the rows under its header in spreadsheet_body, for both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -17,35 +19,60 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from app.i18n import _, format_number
+from plans import document
 from plans import spreadsheet_package as package
 from plans.parsed import CellError, ParsedPlan, SpreadsheetError
 from plans.spreadsheet_body import Body, cell_text
-from plans.spreadsheet_header import MAX_COLUMNS, header_columns, merge_second_line
+from plans.spreadsheet_header import HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_ROWS, header_columns, merge_second_line
 from plans.spreadsheet_preamble import read_preamble
 
 __all__ = ["read_plan"]
 
-HEADER_SEARCH_ROWS = 30
-MAX_ROWS = 5000
-
 
 def read_plan(source: str | Path | bytes | BinaryIO, year: int | None = None) -> ParsedPlan:
-    """Read a plan table; raise SpreadsheetError listing every problem, never a partial plan."""
+    """Read a plan table from .xlsx or .docx, told apart by content; raise SpreadsheetError listing every problem,
+    never a partial plan."""
     with package.opened(source) as handle:
+        if _check(handle) == "docx":
+            return _read_document(handle, year)
         workbook = _open(handle)
         try:
             table = _find_table(workbook)
             errors: list[CellError] = []
-            preamble = read_preamble(table.above, errors)
-            year = year or preamble.title_year or (preamble.doc_date.year if preamble.doc_date else None)
-            if year is None:
-                errors.append(CellError(0, None, _("Cannot tell the plan year: write it in the title, e.g. "
-                                                   "“KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH NĂM 2024”.")))
             rows = _table_rows(table, errors)
         finally:
             workbook.close()
-    body = Body(table.columns, year, errors)
-    body.read(rows, table.last_header_row)
+    return _parse(table.above, table.columns, rows, table.last_header_row, year, errors)
+
+
+def _read_document(handle: BinaryIO, year: int | None) -> ParsedPlan:
+    try:
+        found = document.find_table(handle)
+    except document.NotReadable:
+        raise _not_readable() from None
+    return _parse(found.above, found.columns, found.rows, found.last_header_row, year, list(found.errors),
+                  above_at=found.above_error, table_at=found.table_error)
+
+
+def _same(error: CellError) -> CellError:
+    return error
+
+
+def _parse(above: list[tuple], columns: dict[str, int], rows: list[tuple], last_header_row: int, year: int | None,
+           errors: list[CellError], above_at: Callable[[CellError], CellError] = _same,
+           table_at: Callable[[CellError], CellError] = _same) -> ParsedPlan:
+    """The plan from the lines above the header and the rows below it; above_at and table_at say where in the
+    file a problem found in either stands (a spreadsheet's rows are its own; a document's are moved)."""
+    above_errors: list[CellError] = []
+    preamble = read_preamble(above, above_errors)
+    year = year or preamble.title_year or (preamble.doc_date.year if preamble.doc_date else None)
+    if year is None:
+        errors.append(CellError(0, None, _("Cannot tell the plan year: write it in the title, e.g. "
+                                           "“KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH NĂM 2024”.")))
+    body_errors: list[CellError] = []
+    body = Body(columns, year, body_errors)
+    body.read(rows, last_header_row)
+    errors += [above_at(e) for e in above_errors] + [table_at(e) for e in body_errors]
     if errors:
         raise SpreadsheetError(errors)
     return ParsedPlan(year=year, title=preamble.title, doc_number=preamble.doc_number, doc_date=preamble.doc_date,
@@ -54,28 +81,51 @@ def read_plan(source: str | Path | bytes | BinaryIO, year: int | None = None) ->
 
 # --- the file -------------------------------------------------------------------------------
 
-def _not_xlsx() -> SpreadsheetError:
-    return SpreadsheetError([CellError(0, None, _("This is not an Excel .xlsx file; open it in Excel "
-                                                  "and save it as “Excel Workbook (.xlsx)”."))])
+def _not_readable() -> SpreadsheetError:
+    return SpreadsheetError([CellError(0, None, _(
+        "This is neither an Excel .xlsx file nor a Word .docx file; open it in Excel or Word and save it as "
+        "“Excel Workbook (.xlsx)” or “Word Document (.docx)”."))])
 
 
-def _too_large() -> SpreadsheetError:
+def _old_office(kind: str) -> SpreadsheetError:
+    if kind == "doc":
+        message = _("This is an old Word .doc file; open it in Word and save it as “Word Document (.docx)”.")
+    else:
+        message = _("This is an old Excel .xls file; open it in Excel and save it as “Excel Workbook (.xlsx)”.")
+    return SpreadsheetError([CellError(0, None, message)])
+
+
+def _too_large(kind: str | None) -> SpreadsheetError:
+    if kind == "docx":
+        return SpreadsheetError([CellError(0, None, _(
+            "The document is too large for a plan: at most %(rows)s rows and %(columns)s columns in its task table, "
+            "in a file of at most %(size)s MB. Delete the unused tables and pictures, then save it again.",
+            rows=format_number(MAX_ROWS, 0), columns=MAX_COLUMNS, size=package.MAX_FILE_BYTES // package.MIB))])
     return SpreadsheetError([CellError(0, None, _(
         "The spreadsheet is too large for a plan: at most %(rows)s rows and %(columns)s columns, in a file of at "
         "most %(size)s MB. Delete the unused rows, columns and sheets, then save it again.",
         rows=format_number(MAX_ROWS, 0), columns=MAX_COLUMNS, size=package.MAX_FILE_BYTES // package.MIB))])
 
 
+def _check(handle: BinaryIO) -> str:
+    """ "xlsx" or "docx"; checked before openpyxl or python-docx builds anything from the file."""
+    try:
+        return package.check_package(handle)
+    except package.TooLarge as exc:
+        raise _too_large(exc.kind) from None
+    except package.OldOffice as exc:
+        raise _old_office(exc.kind) from None
+    except package.NotXlsx:
+        raise _not_readable() from None
+
+
 def _open(handle: BinaryIO):
     try:
-        package.check_package(handle)  # before openpyxl builds anything from the file
         # Values as the reader sees them: a formula's last computed result, a text cell's text. A text beginning
         # with "=" is stored as text, and the exports write it back as text (app.cells), never as a formula.
         return load_workbook(handle, read_only=True, data_only=True)
-    except package.TooLarge:
-        raise _too_large() from None
     except Exception:  # a foreign file can fail anywhere in zipfile, XML or openpyxl itself
-        raise _not_xlsx() from None
+        raise _not_readable() from None
 
 
 def _rows(sheet, first: int, last: int) -> list[tuple]:
@@ -83,7 +133,7 @@ def _rows(sheet, first: int, last: int) -> list[tuple]:
     try:
         return list(sheet.iter_rows(min_row=first, max_row=last, max_col=MAX_COLUMNS + 1, values_only=True))
     except Exception:
-        raise _not_xlsx() from None
+        raise _not_readable() from None
 
 
 @dataclass

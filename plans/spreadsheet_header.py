@@ -10,6 +10,8 @@ import re
 
 from app.text import fold
 
+HEADER_SEARCH_ROWS = 30  # the header is looked for in a sheet's (or a Word table's) first rows
+MAX_ROWS = 5000  # task rows under the header
 MAX_COLUMNS = 50
 MAX_HEADING_TEXT = 300
 

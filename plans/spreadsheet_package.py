@@ -1,4 +1,4 @@
-"""The .xlsx package checked before openpyxl opens it, so that a hostile file costs little.
+"""The .xlsx or .docx package checked before openpyxl or python-docx opens it, so that a hostile file costs little.
 
 openpyxl trusts what it reads: it builds each worksheet row whole (a row of ten million cells is ten million
 objects), keeps every shared string and parses the styles into a tree. A 500 KB file can hold a sheet that
@@ -8,6 +8,8 @@ unpacks to gigabytes. So the package is read once first, streaming and with hard
 - every XML part through expat, counting elements, cells and cells in a row, and refusing any DOCTYPE (an
   .xlsx never has one; without it there are no entities to expand, no "billion laughs").
 The caps are far above what any plan needs: 5,000 tasks of ten columns are about 60,000 cells.
+A Word document is a zip of XML parts too, and python-docx parses its parts whole with lxml: the same caps hold,
+its table cells (<w:tc>) counted as cells and its table rows (<w:tr>) as rows.
 """
 
 from __future__ import annotations
@@ -39,14 +41,25 @@ SHEET_PARTS = frozenset({
     "dataValidations", "sheetPr", "sheetViews", "sheetFormatPr", "scenarios", "tableParts", "hyperlinks",
     "mergeCells"})
 READ_CHUNK = 64 * 1024
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .doc and .xls (Office 97-2003)
 
 
 class NotXlsx(Exception):
     """Not a readable .xlsx package: another format, a damaged archive or XML we do not parse."""
 
 
+class OldOffice(NotXlsx):
+    """A binary Office file from before 2007 (.doc or .xls): the message can say how to save it anew."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind  # "doc" or "xls"
+
+
 class TooLarge(Exception):
     """Readable, but far larger than a plan; the message says which cap it passed (for logs, not for users)."""
+
+    kind: str | None = None  # "xlsx" or "docx" once the package said which; None for an oversized file
 
 
 @contextlib.contextmanager
@@ -61,32 +74,51 @@ def opened(source: str | Path | bytes | BinaryIO) -> Iterator[BinaryIO]:
         yield source
 
 
-def check_package(handle: BinaryIO) -> None:
-    """Raise NotXlsx or TooLarge unless the package can be given to openpyxl; the handle is rewound."""
+def check_package(handle: BinaryIO) -> str:
+    """ "xlsx" or "docx", by what the package holds (never by the file's name); raise NotXlsx or TooLarge unless
+    it can be given to openpyxl or python-docx. The handle is rewound."""
     size = handle.seek(0, os.SEEK_END)
     handle.seek(0)
     if size > MAX_FILE_BYTES:
         raise TooLarge("file size")
+    if handle.read(len(OLE_MAGIC)) == OLE_MAGIC:
+        handle.seek(0)
+        raise OldOffice(_old_office_kind(handle.read()))  # at most MAX_FILE_BYTES
+    kind = None
     try:
         with zipfile.ZipFile(handle) as archive:
+            kind = _kind(archive.infolist())
             _check_directory(archive.infolist())
-            counter = _Counter()
-            for info in archive.infolist():
-                if info.filename.endswith((".xml", ".rels")):
-                    counter.scan(archive, info)
-                elif _looks_like_xml(archive, info):
-                    # openpyxl reads a part by where the relationships point, whatever its name ends with:
-                    # a sheet renamed sheet1.dat is counted too. Other XML (legacy VML drawings are often not
-                    # well-formed) is counted as far as it parses; openpyxl would fail on such a sheet anyway.
-                    try:
-                        counter.scan(archive, info)
-                    except expat.ExpatError:
-                        pass
+            _scan(archive)
+    except TooLarge as exc:
+        exc.kind = kind  # the message names what was too large: a spreadsheet or a document
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
             ValueError, OSError, expat.ExpatError) as exc:  # a damaged or foreign archive fails anywhere in here
         raise NotXlsx(str(exc)) from None
     finally:
         handle.seek(0)
+    return kind
+
+
+def _scan(archive: zipfile.ZipFile) -> None:
+    counter = _Counter()
+    for info in archive.infolist():
+        if info.filename.endswith((".xml", ".rels")):
+            counter.scan(archive, info)
+        elif _looks_like_xml(archive, info):
+            # openpyxl reads a part by where the relationships point, whatever its name ends with:
+            # a sheet renamed sheet1.dat is counted too. Other XML (legacy VML drawings are often not
+            # well-formed) is counted as far as it parses; openpyxl would fail on such a sheet anyway.
+            try:
+                counter.scan(archive, info)
+            except expat.ExpatError:
+                pass
+
+
+def _old_office_kind(data: bytes) -> str:
+    # The compound file names its main stream in UTF-16: "WordDocument" in a .doc, "Workbook" (or "Book") in a .xls.
+    return "doc" if "WordDocument".encode("utf-16-le") in data else "xls"
 
 
 def _looks_like_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
@@ -94,10 +126,15 @@ def _looks_like_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
         return part.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
-def _check_directory(members: list[zipfile.ZipInfo]) -> None:
+def _kind(members: list[zipfile.ZipInfo]) -> str:
     names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise NotXlsx("no [Content_Types].xml or xl/workbook.xml")
+    kind = "xlsx" if "xl/workbook.xml" in names else "docx" if "word/document.xml" in names else None
+    if "[Content_Types].xml" not in names or kind is None:
+        raise NotXlsx("no [Content_Types].xml, xl/workbook.xml or word/document.xml")
+    return kind
+
+
+def _check_directory(members: list[zipfile.ZipInfo]) -> None:
     if len(members) > MAX_MEMBERS:
         raise TooLarge("members")
     if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
@@ -129,10 +166,10 @@ class _Counter:
         if self.depth or local in SHEET_PARTS:
             self.depth += 1
             self.sheet_parts += 1
-        if local == "c":
+        if local in ("c", "tc"):  # a spreadsheet cell, a Word table cell
             self.cells += 1
             self.row_cells += 1
-        elif local == "row":
+        elif local in ("row", "tr"):
             self.row_cells = 0
         elif local == "sheet":
             self.sheets += 1

@@ -53,6 +53,15 @@ def _consistent(task: Task, values: dict[str, Any], today: dt.date) -> dict[str,
         values["cancelled_on"] = None
     if "status" in values or "progress" in values:
         values["progress"] = clamp_progress(status, int(values.get("progress", task.progress)))
+    if "status" in values:
+        # The day it was first reported under way: a board at an earlier cut-off counts it "not started".
+        # None for a task under way since it exists (created so, or from before this was kept).
+        if status is Status.NOT_STARTED:
+            values["started_on"] = None
+        elif task.status == Status.NOT_STARTED.value:
+            values["started_on"] = today
+        else:
+            values["started_on"] = task.started_on
     return values
 
 
@@ -69,7 +78,8 @@ async def change_task(task: Task, values: dict[str, Any], actor: User | None, no
     if not changes:
         return task
     async with write_transaction():
-        updated = await Task.update({**{getattr(Task, k): values[k] for k in changes},
+        derived = {Task.started_on: values["started_on"]} if "started_on" in values else {}  # not history: follows status
+        updated = await Task.update({**{getattr(Task, k): values[k] for k in changes}, **derived,
                                      Task.version: task.version + 1}).where(
             (Task.id == task.id) & (Task.version == task.version)).returning(Task.id)
         if not updated:
@@ -80,7 +90,7 @@ async def change_task(task: Task, values: dict[str, Any], actor: User | None, no
             # Boards at an earlier cut-off judge the task against the deadline then in force.
             await TaskDeadline.insert(TaskDeadline(task=task.id, changed_on=now.astimezone(TZ).date(),
                                                    old_due=task.due_date, new_due=values["due_date"]))
-    for k in changes:
+    for k in [*changes, *(["started_on"] if derived else [])]:
         setattr(task, k, values[k])
     task.version += 1
     return task

@@ -49,7 +49,8 @@ def sum_counts(items) -> Counts:
 
 def facts(task: dict[str, Any]) -> TaskFacts:
     """The values the task rules need, from a task row."""
-    return TaskFacts(Status(task["status"]), task["due_date"], task["completed_on"], task.get("cancelled_on"))
+    return TaskFacts(Status(task["status"]), task["due_date"], task["completed_on"], task.get("cancelled_on"),
+                     task.get("started_on"))
 
 
 # The deadline in force -------------------------------------------------------------------------------
@@ -108,10 +109,10 @@ def scope_sql(scope: Scope) -> tuple[str, list[Any]]:
 # deadline is the old one of the first change made after that day, if any. Deadline changes are rare: the
 # subquery, an index probe on task_deadline(task), runs only for the tasks that have one (the outer query
 # repeats `due` in three sums, and the database may inline it three times). A task added by amendment after the
-# cut-off is left out.
+# cut-off is left out; one first reported under way after it (started_on) counts "not started".
 _JUDGED_ON = "CASE WHEN t.status = 'done' AND t.completed_on <= {{}} THEN t.completed_on ELSE {{}} END"
 _TASKS = """
-SELECT {key} AS key, t.status, t.completed_on,
+SELECT {key} AS key, t.status, t.completed_on, t.started_on,
   CASE WHEN moved.task IS NULL THEN t.due_date ELSE
     COALESCE((SELECT d.old_due FROM task_deadline d WHERE d.task = t.id AND d.changed_on > """ + _JUDGED_ON + """
               ORDER BY d.id LIMIT 1), t.due_date) END AS due,
@@ -131,7 +132,8 @@ SELECT key, COUNT(*) AS total, SUM(gone) AS cancelled,
   SUM(CASE WHEN done = 1 AND completed_on <= due THEN 1 ELSE 0 END) AS done_on_time,
   SUM(CASE WHEN done = 1 AND completed_on > due THEN 1 ELSE 0 END) AS done_late,
   SUM(CASE WHEN gone = 0 AND done = 0 AND due < {{}} THEN 1 ELSE 0 END) AS overdue,
-  SUM(CASE WHEN gone = 0 AND done = 0 AND due >= {{}} AND status = 'not_started' THEN 1 ELSE 0 END) AS not_started
+  SUM(CASE WHEN gone = 0 AND done = 0 AND due >= {{}} AND (status = 'not_started' OR started_on > {{}})
+      THEN 1 ELSE 0 END) AS not_started
 FROM s GROUP BY key
 """
 
@@ -143,7 +145,7 @@ async def state_counts(scope: Scope, by: str = "plan") -> dict[Any, Counts]:
     where, args = scope_sql(scope)
     sql = _COUNTS.format(tasks=_TASKS.format(key=KEYS[by], where=where))
     d = scope.as_of
-    rows = await Task.raw(sql, d, d, d, d, scope.year, d, *args, d, d)
+    rows = await Task.raw(sql, d, d, d, d, scope.year, d, *args, d, d, d)
     out = {}
     for r in rows:
         n = {k: int(r[k] or 0) for k in ("total", "cancelled", "done_on_time", "done_late", "overdue", "not_started")}

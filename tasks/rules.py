@@ -62,24 +62,25 @@ class TaskFacts:
     due: dt.date
     completed_on: dt.date | None = None
     cancelled_on: dt.date | None = None
+    started_on: dt.date | None = None  # the day it was reported under way; None: since it exists
 
 
 def state_at(task: TaskFacts, as_of: dt.date) -> State:
-    """The task's official group on `as_of`.
+    """The task's official group on `as_of` — the one definition the board, the plan page and reports share.
 
-    A task completed after the cut-off counts as not done at the cut-off; a task done on its
-    deadline day is on time; done late stays late forever.
+    Each part is judged by its own date, as known today: a task completed after the cut-off counts as not done at
+    the cut-off, one reported under way after it as not started, one cancelled after it as still open. A task
+    done on its deadline day is on time; done late stays late forever. `task.due` is the deadline in force then
+    (tasks.counting.deadlines_at). A completion withdrawn later (the task reopened) counts at no cut-off: only
+    closing a cut-off keeps its figures from changing.
     """
-    if task.status is Status.CANCELLED:
-        if task.cancelled_on is None or task.cancelled_on <= as_of:
-            return State.CANCELLED
-        # Cancelled after the cut-off: at the cut-off it was still an open task.
-        return State.OVERDUE if as_of > task.due else State.IN_PROGRESS
+    if task.status is Status.CANCELLED and (task.cancelled_on is None or task.cancelled_on <= as_of):
+        return State.CANCELLED
     if task.status is Status.DONE and task.completed_on and task.completed_on <= as_of:
         return State.DONE_ON_TIME if task.completed_on <= task.due else State.DONE_LATE
     if as_of > task.due:
         return State.OVERDUE
-    if task.status is Status.NOT_STARTED:
+    if task.status is Status.NOT_STARTED or (task.started_on is not None and task.started_on > as_of):
         return State.NOT_STARTED
     return State.IN_PROGRESS
 

@@ -25,6 +25,7 @@ class Task(Table):
     cancel_reason = Text(default="")
     cancelled_on = Date(null=True, default=None)  # boards at an earlier cut-off still count the task
     added_on = Date(null=True, default=None)  # added to an issued plan (amendment): earlier boards leave it out
+    started_on = Date(null=True, default=None)  # first reported under way: a cut-off before it counts "not started"
     version = Integer(default=1)  # bumped on every change; a stale edit is refused
 
 

@@ -41,7 +41,7 @@ def test_the_steering_member_filters_the_board_drills_into_a_unit_and_exports(pa
 
     # Unit → plan at the cut-off → task → evidence.
     row.get_by_role("link", name="Sở Tư pháp").click()
-    expect(page.locator("body")).to_contain_text("Trạng thái tính đến ngày 31/12/2024")
+    expect(page.locator("body")).to_contain_text("Số liệu tính đến ngày 31/12/2024")
     expect(page.locator("#plan-ratio")).to_contain_text("26/28")
     page.locator("[data-task]").first.get_by_role("link").first.click()
     expect(page.locator("[data-evidence]").first).to_be_visible()

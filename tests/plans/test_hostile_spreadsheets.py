@@ -37,7 +37,8 @@ pytestmark = pytest.mark.only_db("sqlite")
 ROOT = Path(__file__).resolve().parents[2]
 SHEET = "xl/worksheets/sheet1.xml"
 MAIN = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-NOT_XLSX = "This is not an Excel .xlsx file; open it in Excel and save it as “Excel Workbook (.xlsx)”."
+NOT_XLSX = ("This is neither an Excel .xlsx file nor a Word .docx file; open it in Excel or Word and save it as "
+            "“Excel Workbook (.xlsx)” or “Word Document (.docx)”.")
 TOO_LARGE_MSGID = ("The spreadsheet is too large for a plan: at most %(rows)s rows and %(columns)s columns, in a file "
                    "of at most %(size)s MB. Delete the unused rows, columns and sheets, then save it again.")
 TOO_LARGE = TOO_LARGE_MSGID % {"rows": "5,000", "columns": 50, "size": 10}

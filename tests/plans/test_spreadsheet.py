@@ -339,7 +339,7 @@ def test_it_refuses_garbage_bytes_and_a_renamed_text_file_in_one_clear_line(tmp_
         with pytest.raises(SpreadsheetError) as caught:
             read_plan(source)
         assert [(e.row, e.column) for e in caught.value.errors] == [(0, None)]
-        assert str(caught.value).startswith("This is not an Excel .xlsx file")
+        assert str(caught.value).startswith("This is neither an Excel .xlsx file nor a Word .docx file")
 
 
 def test_it_says_which_headings_it_expected_when_there_is_no_header(tmp_path, english):
