@@ -262,8 +262,12 @@ async def import_confirm(request: Request, data: Form) -> Response:
     unit_id = _unit_choice(data.get("unit"), units, errors)
     year = forms.year_choice(data.get("year"), errors, required=False)
     digest = data.get("digest", "")
-    path = _import_dir() / f"{digest}.upload"
-    if errors or not re.fullmatch(r"[0-9a-f]{64}", digest) or not path.exists():
+    path = None
+    if re.fullmatch(r"[0-9a-f]{64}", digest):  # checked before the name reaches the file system
+        folder = _import_dir()
+        # An upload kept before .docx was read is named .xlsx (an installation upgraded within its 24 hours).
+        path = next((p for p in (folder / f"{digest}.upload", folder / f"{digest}.xlsx") if p.exists()), None)
+    if errors or path is None:
         access.not_found(_("The uploaded file is no longer available; upload it again."))
     context = await _preview(path, digest, unit_id, year, units)
     if context["sheet_errors"] or context["existing"]:

@@ -164,7 +164,7 @@ def _kept_import(w: SimpleNamespace) -> dict[str, str]:
     digest = hashlib.sha256(body).hexdigest()
     folder = get_settings().var_dir / "imports"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{digest}.xlsx").write_bytes(body)
+    (folder / f"{digest}.upload").write_bytes(body)
     return {"unit": str(w.unit_a.id), "year": "", "digest": digest}
 
 

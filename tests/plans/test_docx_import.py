@@ -113,3 +113,25 @@ def test_the_command_line_names_the_table_of_each_error_and_imports_nothing(tmp_
     assert "Bảng 2, dòng 5, cột E: " in result.output
     assert "Chưa nhập gì vào hệ thống." in result.output
     assert count(Plan) == 0 and count(Task) == 0
+
+
+def test_an_xlsx_upload_kept_before_the_upgrade_can_still_be_confirmed(web, actors):
+    # Kept uploads were named {digest}.xlsx before .docx was read; one waiting across the upgrade still saves.
+    import hashlib
+
+    from app.settings import get_settings
+    from plans.parsed import ParsedField, ParsedTask
+    from plans.spreadsheet_write import write_plan
+
+    body = write_plan(ParsedPlan(2031, "Kế hoạch", "", None, [ParsedField("Cải cách thể chế", None, [
+        ParsedTask("1", "Rà soát", "Văn phòng", "", "Báo cáo", "", dt.date(2031, 3, 31), "Quý I", 9)], 8)]),
+        actors.unit_a.name)
+    digest = hashlib.sha256(body).hexdigest()
+    folder = get_settings().var_dir / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{digest}.xlsx").write_bytes(body)
+    web.login(actors.focal_a)
+    answer = web.post("/plans/import/confirm", {"unit": str(actors.unit_a.id), "year": "", "digest": digest})
+    assert answer.status_code == 303 and Plan.exists().where(Plan.year == 2031).run_sync()
+    assert web.post("/plans/import/confirm", {"unit": str(actors.unit_a.id), "year": "",
+                                              "digest": "../" + digest}).status_code == 404
