@@ -40,6 +40,7 @@ class PlanOut:
     ratio_value: float | None
     total: int
     cancelled: int
+    as_of: dt.date  # the cut-off the figures are counted at
     fields: list[FieldOut] | None = None
 
 
@@ -47,10 +48,10 @@ def _ratio(c: Completion) -> dict:
     return {"ratio": c.fraction_text, "ratio_value": float(c.value) if c.value is not None else None}
 
 
-def _plan_out(p: dict, c: Completion, fields: list[FieldOut] | None = None) -> PlanOut:
+def _plan_out(p: dict, c: Completion, as_of: dt.date, fields: list[FieldOut] | None = None) -> PlanOut:
     return PlanOut(id=p["id"], unit=p["unit_code"], unit_name=p["unit_name"], year=p["year"], title=p["title"],
                    doc_number=p["doc_number"], doc_date=p["doc_date"], status=p["status"], total=c.total,
-                   cancelled=c.cancelled, fields=fields, **_ratio(c))
+                   cancelled=c.cancelled, as_of=as_of, fields=fields, **_ratio(c))
 
 
 @get("/api/plans", tags=["plans"])
@@ -61,17 +62,18 @@ async def api_plans(request: Request, year: Year, unit: FromQuery[str | None] = 
     rows = await queries.plan_rows(plan_scope(user), year, clock.today())
     if unit:
         rows = [r for r in rows if r["unit_code"] == unit.strip().upper()]
-    return [_plan_out(r, r["completion"]) for r in rows]
+    return [_plan_out(r, r["completion"], r["as_of"]) for r in rows]
 
 
 @get("/api/plans/{plan_id:int}", tags=["plans"])
 async def api_plan(request: Request, plan_id: Id) -> PlanOut:
     """One plan with its fields, tasks and completion ratios at today."""
     await plan_for_user(request, plan_id)
-    view = await queries.plan_view(plan_id, clock.today())
+    today = clock.today()
+    view = await queries.plan_view(plan_id, today)
     fields = [FieldOut(id=f.field["id"], name=f.field["name"], component=f.field["component"],
                        tasks=[task_out(t) for t in f.tasks], **_ratio(f.completion)) for f in view.fields]
-    return _plan_out(view.plan, view.completion, fields)
+    return _plan_out(view.plan, view.completion, today, fields)
 
 
 ROUTES = [api_plans, api_plan]

@@ -103,11 +103,13 @@ def _grid_rows(table) -> list[tuple]:
     """Each row as values on the table's grid; a merged cell's text only in its first grid cell."""
     rows = []
     for tr in table.tr_lst:
-        values: list[str | None] = [None] * tr.grid_before
+        # The file says how wide a merge is and how many grid cells a row skips: never more than the columns read,
+        # whatever it says (a gridSpan of 2^31 - 1 would otherwise be a list of that length).
+        values: list[str | None] = [None] * min(tr.grid_before, MAX_COLUMNS + 1)
         for tc in tr.xpath(_CELLS):
             # Continuing a vertical merge: the text stands in the first row only, as in a spreadsheet.
             text = None if tc.vMerge == "continue" else _cell_text(tc)
-            values += [text] + [None] * (tc.grid_span - 1)
+            values += [text] + [None] * (min(max(tc.grid_span, 1), MAX_COLUMNS + 1) - 1)
             if len(values) > MAX_COLUMNS + 1:
                 break  # the package check caps a row's cells; nothing past the columns read is needed
         rows.append(tuple(values))

@@ -121,9 +121,15 @@ def _old_office_kind(data: bytes) -> str:
     return "doc" if "WordDocument".encode("utf-16-le") in data else "xls"
 
 
+# How an XML part may start, whatever its name: "<" after an optional UTF-8 byte-order mark and blanks, or UTF-16
+# (a byte-order mark, or "<" as two bytes). A part in UTF-16 under another name is still parsed by the readers.
+_XML_STARTS = (b"<", b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+
+
 def _looks_like_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     with archive.open(info) as part:
-        return part.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+        head = part.read(64)
+    return head.startswith(_XML_STARTS[1:]) or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _kind(members: list[zipfile.ZipInfo]) -> str:

@@ -59,7 +59,9 @@ def _consistent(task: Task, values: dict[str, Any], today: dt.date) -> dict[str,
         if status is Status.NOT_STARTED:
             values["started_on"] = None
         elif task.status == Status.NOT_STARTED.value:
-            values["started_on"] = today
+            # Reported done straight away: it was under way by the day it was done, if that is earlier.
+            done_on = values.get("completed_on") if status is Status.DONE else None
+            values["started_on"] = min(today, done_on) if done_on else today
         else:
             values["started_on"] = task.started_on
     return values

@@ -241,6 +241,9 @@ HOSTILE = {
                          DOCUMENT_TOO_LARGE),
     "row-of-200-cells": (lambda: with_document(one_wide_row(200)), DOCUMENT_TOO_LARGE),
     "billion-laughs": (lambda: with_document([BILLION_LAUGHS]), NEITHER),
+    # A part under another name, in UTF-16 (which a relationship could make the main document): checked as XML.
+    "utf-16-part": (lambda: with_document([BODY + b"</w:body></w:document>"], {"word/main.bin": b"".join(
+        one_wide_row(200)).decode().encode("utf-16")}), DOCUMENT_TOO_LARGE),
     "truncated": (lambda: rows_docx(("I. Thể chế",))[:3000], NEITHER),
     "pdf-named-docx": (lambda: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n", NEITHER),
     "old-doc": (lambda: ole("WordDocument"),
@@ -275,3 +278,20 @@ def test_a_docx_is_told_apart_by_content_not_by_name(tmp_path):
     path = tmp_path / "ke-hoach.xlsx"  # a Word document under a spreadsheet's name
     path.write_bytes(plan_docx(read_plan(GOOD), "Sở Tư pháp"))
     assert read_plan(path).summary() == "7 lĩnh vực, 28 nhiệm vụ"
+
+
+def test_a_merge_or_skip_wider_than_any_sheet_costs_nothing(english):
+    # gridSpan and gridBefore come from the file: 50 million grid cells once cost 800 MB; now the row is cut at the
+    # columns read, and the table reads as one without a plan header.
+    import tracemalloc
+
+    row = (b"<w:tbl><w:tr><w:trPr><w:gridBefore w:val=\"50000000\"/></w:trPr>"
+           b"<w:tc><w:tcPr><w:gridSpan w:val=\"50000000\"/></w:tcPr><w:p/></w:tc></w:tr></w:tbl>")
+    tracemalloc.start()
+    try:
+        with pytest.raises(SpreadsheetError):
+            read_plan(with_document([BODY + row + b"</w:body></w:document>"]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024

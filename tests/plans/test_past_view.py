@@ -114,7 +114,18 @@ def test_the_list_shows_a_past_year_at_its_year_end_as_the_board_does_and_says_s
     board_row = next(r for r in run(build_board(Filter(2024, D(2024, 12, 31)))).rows if r.plan
                      and r.plan["id"] == plan.id)
     assert board_row.ratio_text == "21/23"
-    row_2024 = re.search(rf'<a href="/plans/{plan.id}">.*?</tr>', html, re.S).group(0)
+    # The link opens the plan at the cut-off the list counts it at, so the page shows the same 21/23.
+    row_2024 = re.search(rf'<a href="/plans/{plan.id}\?as_of=2024-12-31">.*?</tr>', html, re.S).group(0)
     assert "21/23" in row_2024 and "tính đến 31/12/2024" in row_2024
+    assert "21/23" in web.get(f"/plans/{plan.id}?as_of=2024-12-31").text
     row_now = re.search(rf'<td>{year}</td>.*?</tr>', html, re.S).group(0)
     assert "1/1" in row_now and "tính đến" not in row_now
+
+
+def test_the_api_says_at_which_cut_off_it_counts_a_plan(client, actors):
+    from app.tokens import create_token
+
+    make_plan(actors.unit_a, 2024, {"F": [TaskSpec("Xong năm sau", D(2024, 12, 31), "done", D(2025, 1, 10))]})
+    token = run(create_token(actors.focal_a, "t", clock.now()))
+    [plan] = client.get("/api/plans?year=2024", headers={"Authorization": f"Bearer {token}"}).json()
+    assert (plan["as_of"], plan["ratio"]) == ("2024-12-31", "0/1")  # done only in January: not by the year end

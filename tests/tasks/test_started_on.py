@@ -42,6 +42,12 @@ def test_back_to_not_started_clears_the_day_and_a_restart_records_a_new_one(acto
     assert stored().started_on == D(2024, 5, 5)
 
 
+def test_a_task_reported_done_straight_away_was_under_way_by_its_completion_day(actors):
+    task = one_task(actors)
+    run(change_task(task, {"status": "done", "completed_on": D(2024, 6, 10)}, actors.focal_a, at(D(2024, 6, 20))))
+    assert stored().started_on == D(2024, 6, 10)
+
+
 def test_a_task_under_way_since_it_exists_stays_without_a_day(actors):
     task = one_task(actors, "in_progress")
     run(change_task(task, {"status": "done", "completed_on": D(2024, 6, 1)}, actors.focal_a, at(D(2024, 6, 2))))
