@@ -108,6 +108,54 @@ def require_reviewer(request: Request) -> User:
     return _require(request, can_review_evidence, _("Only the secretariat reviews evidence."))
 
 
+# Amendments of issued plans ----------------------------------------------------------------------------------
+
+AMENDMENT_DECIDERS = ("secretariat", "admin")
+
+
+def can_draft_amendment(user: User | None, unit_id: int) -> bool:
+    """The unit's focal points and head draft, change, file and withdraw amendments of its plan; so does the
+    secretariat (which starts the amendment carrying the tasks of merged units)."""
+    return user is not None and (can_write_unit(user, unit_id) or user.role in AMENDMENT_DECIDERS)
+
+
+def can_submit_amendment(user: User | None, unit_id: int, focal_may_submit: bool, by_secretariat: bool) -> bool:
+    """The unit head submits (a focal point too where the secretariat allows it); the secretariat submits only
+    the amendments it started."""
+    if user is None:
+        return False
+    if user.role in AMENDMENT_DECIDERS:
+        return by_secretariat
+    return user.unit == unit_id and (user.role == "unit_head" or (user.role == "focal_point" and focal_may_submit))
+
+
+def can_decide_amendment(user: User | None) -> bool:
+    """The secretariat (Sở Nội vụ) approves or returns amendments."""
+    return user is not None and user.role in AMENDMENT_DECIDERS
+
+
+def can_correct_wording(user: User | None) -> bool:
+    """The secretariat fixes an issued plan's spelling (no change of meaning), recorded in the task's history."""
+    return user is not None and user.role in AMENDMENT_DECIDERS
+
+
+def refuse_amendment_draft() -> NoReturn:
+    refuse(_("Only the unit's focal point or head, or the secretariat, may draft or change this plan's amendments."))
+
+
+def refuse_amendment_withdraw() -> NoReturn:
+    refuse(_("An amendment is withdrawn by whoever drafted it: the unit for its own, the secretariat for its own. "
+             "The secretariat returns a unit's amendment with a comment instead."))
+
+
+def refuse_amendment_submit() -> NoReturn:
+    refuse(_("Only the unit's head (or its focal point, where the secretariat allows it) submits this amendment."))
+
+
+def require_amendment_decider(request: Request) -> User:
+    return _require(request, can_decide_amendment, _("Only the secretariat approves or returns amendments."))
+
+
 # Accounts and the audit log ---------------------------------------------------------------------------------
 
 def can_manage_accounts(user: User | None) -> bool:
@@ -178,6 +226,39 @@ def require_unit_score_reader(request: Request, unit_id: int) -> User:
     if not can_see_unit_score(user, unit_id):
         refuse(_("You may not see this unit's score."))
     return user
+
+
+# Plan years: closing a year, carrying its unfinished tasks on --------------------------------------------
+
+def can_close_year(user: User | None) -> bool:
+    """Closing a plan year binds every unit: the secretariat (and the administrator) close it."""
+    return user is not None and user.role in ("secretariat", "admin")
+
+
+def require_year_closer(request: Request) -> User:
+    return _require(request, can_close_year, _("Only the secretariat closes a plan year."))
+
+
+def can_carry_tasks(user: User | None, unit_id: int) -> bool:
+    """A unit's unfinished tasks are carried into its next plan by the unit itself, or by the secretariat (a
+    merge, a split)."""
+    return user is not None and (can_write_unit(user, unit_id) or user.role == "secretariat")
+
+
+def require_carrier(request: Request, unit_id: int) -> User:
+    return _require(request, lambda user: can_carry_tasks(user, unit_id),
+                    _("Only the unit's focal point or head, or the secretariat, carries its tasks over."))
+
+
+# Units over time: creating, renaming, ending, merging, splitting, importing ------------------------------
+
+def can_manage_units(user: User | None) -> bool:
+    """The province's units change by decision; the administrator and the secretariat record them."""
+    return user is not None and user.role in ("secretariat", "admin")
+
+
+def require_unit_manager(request: Request) -> User:
+    return _require(request, can_manage_units, _("Only the administrator and the secretariat manage units."))
 
 
 # Reminders, outgoing email, API tokens ----------------------------------------------------------------------

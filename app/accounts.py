@@ -72,11 +72,11 @@ async def _unit_for_role(role: str, unit_code: str | None) -> Unit | None:
     return unit
 
 
-async def update_user(user: User, role: str, unit_code: str | None, active: bool, actor: User) -> User:
-    """Change an account's role, unit or access. Admins cannot lock themselves out."""
+async def update_user(user: User, role: str, unit_code: str | None, active: bool, actor: User | None) -> User:
+    """Change an account's role, unit or access (actor None: the command line). Admins cannot lock themselves out."""
     if role not in ROLES:
         raise AccountError(_("Unknown role %(role)s.", role=role), "role")
-    if user.id == actor.id and (role != "admin" or not active):
+    if actor is not None and user.id == actor.id and (role != "admin" or not active):
         raise AccountError(_("You cannot take away your own administrator access."), "role")
     unit = await _unit_for_role(role, unit_code)
     before = await User.select(User.role, User.unit.code.as_alias("unit"), User.active).where(

@@ -30,6 +30,13 @@ PLAN_EVIDENCE_RULE = "plan_evidence_rule"
 # link sets the first password: the lockout counts it as the account's owner proving themselves), forced by the admin.
 PASSWORD_CHANGED, PASSWORD_RESET, PASSWORD_RESET_SENT = "password_changed", "password_reset", "password_reset_sent"
 PASSWORD_RESET_FORCED, USER_INVITED = "password_reset_forced", "user_invited"
+# Issue 15: the plan as an official record (amendments/, years/, units/).
+AMENDMENT_SUBMITTED, AMENDMENT_APPROVED = "amendment_submitted", "amendment_approved"
+AMENDMENT_RETURNED, AMENDMENT_WITHDRAWN = "amendment_returned", "amendment_withdrawn"
+AMENDMENT_SETTINGS, TASK_CORRECTED = "amendment_settings", "task_corrected"
+YEAR_CLOSED, PLAN_FROM_LAST_YEAR, TASKS_CARRIED = "year_closed", "plan_from_last_year", "tasks_carried"
+UNIT_CREATED, UNIT_CHANGED, UNIT_ENDED = "unit_created", "unit_changed", "unit_ended"
+UNIT_MERGED, UNIT_SPLIT, UNITS_IMPORTED = "unit_merged", "unit_split", "units_imported"
 
 ACTION_LABELS = {
     LOGIN: N_("Signed in"), LOGIN_FAILED: N_("Sign-in refused"), LOGIN_LOCKED: N_("Sign-in locked out"),
@@ -43,6 +50,13 @@ ACTION_LABELS = {
     PASSWORD_CHANGED: N_("Password changed"), PASSWORD_RESET: N_("Password set from an emailed link"),
     PASSWORD_RESET_SENT: N_("Password reset link sent"), PASSWORD_RESET_FORCED: N_("Password reset forced"),
     USER_INVITED: N_("Invitation sent"),
+    AMENDMENT_SUBMITTED: N_("Amendment submitted"), AMENDMENT_APPROVED: N_("Amendment approved"),
+    AMENDMENT_RETURNED: N_("Amendment returned"), AMENDMENT_WITHDRAWN: N_("Amendment withdrawn"),
+    AMENDMENT_SETTINGS: N_("Amendment settings changed"), TASK_CORRECTED: N_("Task wording corrected"),
+    YEAR_CLOSED: N_("Year closed"), PLAN_FROM_LAST_YEAR: N_("Plan started from last year's plan"),
+    TASKS_CARRIED: N_("Tasks carried over"),
+    UNIT_CREATED: N_("Unit created"), UNIT_CHANGED: N_("Unit changed"), UNIT_ENDED: N_("Unit ended"),
+    UNIT_MERGED: N_("Units merged"), UNIT_SPLIT: N_("Unit split"), UNITS_IMPORTED: N_("Units imported"),
 }
 
 # What the keys of `detail` are called on the audit page.
@@ -56,7 +70,11 @@ DETAIL_LABELS = {
     "secretariat_after": N_("Secretariat after"), "sweep_at": N_("Sweep at"),
     "expires": N_("Expires"), "token": N_("Token no."), "tokens": N_("Tokens revoked"), "reason": N_("Reason"),
     "link": N_("Link"), "sessions_ended": N_("Sessions ended"),
-    "known_device": N_("Known device"),
+    "known_device": N_("Known device"), "date": N_("Date"), "from_plan": N_("From"),
+    # Units over time (units/actions.py)
+    "decision": N_("Decision number"), "successor": N_("Successor"), "units": N_("Units"),
+    "into": N_("Split into"), "moved": N_("Accounts moved"), "ended": N_("Accounts deactivated"),
+    "accounts": N_("Accounts"), "kind": N_("Kind"), "block": N_("Block"), "created": N_("Created"),
 }
 # And the codes among the values.
 VALUE_LABELS = {

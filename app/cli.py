@@ -19,10 +19,11 @@ from app import clock
 from app.backup import backup
 from app.backup_restore import restore
 from app.cli_reminders import remind, reminders_running, worker
+from app.cli_units import COMMANDS
 from app.i18n import _, set_locale
 from app.migrations import migrate_db
 from app.settings import SettingsError, get_settings, serving_at
-from app.tables import ROLES, UNIT_KINDS
+from app.tables import ROLES
 
 
 def run(coro):
@@ -132,7 +133,7 @@ def import_plan(path: Path, unit_code: str, year: int | None, dry_run: bool, as_
 
     try:
         unit, plan = run(check_then_save())
-    except PlanExists as exc:
+    except (PlanExists, ValueError) as exc:  # ValueError: tasks.actions.YearClosed, the plan's year is closed
         _fail([str(exc)])
     # Another unit's file is a warning, as on the import page: the plan is still imported.
     warnings = [w] if (w := issuer_warning(parsed, unit.code, unit.name)) else []
@@ -337,26 +338,29 @@ def unit() -> None:
     """Units (departments, communes…)."""
 
 
-@unit.command("create")
-@click.argument("code")
-@click.option("--name", required=True)
-@click.option("--kind", type=click.Choice(UNIT_KINDS), required=True)
-@click.option("--block", default="", help="ranking block (khối)")
-@click.option("--parent", "parent_code", default=None, help="code of the unit above it")
-@click.option("--effective-from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD")
-@click.option("--effective-to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD (merged or dissolved)")
-@click.option("--successor", "successor_code", default=None, help="code of the unit that took over its work")
-def unit_create(code: str, name: str, kind: str, block: str, parent_code: str | None, effective_from,
-                effective_to, successor_code: str | None) -> None:
-    """Create a unit."""
-    from app.accounts import AccountError, create_unit
+for _command in COMMANDS:  # parplan unit update|end|merge|import (app/cli_units.py)
+    unit.add_command(_command)
 
-    dates = [d.date() if d else None for d in (effective_from, effective_to)]
+
+@main.group()
+def year() -> None:
+    """Plan years."""
+
+
+@year.command("close")
+@click.argument("plan_year", type=click.IntRange(2000, 2100))
+@click.option("--on", "closed_on", type=click.DateTime(["%Y-%m-%d"]), required=True,
+              help="the closing date, YYYY-MM-DD (on or after 31/12 of the year, not after today)")
+@click.option("--note", default="")
+def year_close(plan_year: int, closed_on, note: str) -> None:
+    """Close a plan year: its tasks send no reminders, become read-only, and its board is final at that date."""
+    from years.actions import YearError, close_year
+
     try:
-        run(_with_migrations(create_unit(code, name, kind, block, parent_code, *dates, successor_code)))
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(_("Created unit %(code)s.", code=code.upper()))
+        run(_with_migrations(close_year(plan_year, closed_on.date(), note.strip(), None, clock.now())))
+    except YearError as exc:
+        raise click.ClickException(" ".join(exc.errors.values())) from exc
+    click.echo(_("The year %(year)s is closed on %(date)s.", year=plan_year, date=closed_on.strftime("%d/%m/%Y")))
 
 
 async def _with_migrations(coro):

@@ -75,6 +75,18 @@ async def hold(key: str) -> None:
     await Unit.raw("SELECT pg_advisory_xact_lock(hashtext({}))", key)
 
 
+async def hold_shared(key: str) -> None:
+    """Like hold(), but many transactions hold the key together: each waits only for one holding it with hold(),
+    and that one for them all. A task write holds its year's close key so: writes of a year do not wait for each
+    other, but none slips between a year close's check and its commit."""
+    db = engine_finder()
+    if isinstance(db, SQLiteEngine):
+        return  # the write transaction already holds SQLite's only write lock
+    if not db.transaction_exists():
+        raise RuntimeError("hold_shared needs a transaction: outside one, the lock ends at once")
+    await Unit.raw("SELECT pg_advisory_xact_lock_shared(hashtext({}))", key)
+
+
 async def concurrently(*reads: Awaitable[Any]) -> list[Any]:
     """Independent reads at once, each on a connection of its own (PostgreSQL's pool; SQLite opens one per
     query): a page that needs four aggregates waits for the slowest, not for their sum. Inside a transaction,

@@ -17,15 +17,17 @@ from app.clock import TZ
 from app.db import write_transaction
 from app.demo_data import COMMUNE_OFFICES, DEPARTMENT_OFFICES, STP_2024, STP_DOC
 from app.demo_scoring import load_scoring, years_to_score
+from app.demo_years import approved_cancellation, close_past_years, reported, waiting_redate
 from app.tables import Unit, User
 from app.text import int_to_roman
 from app.uploads import Upload
-from plans.actions import existing_plan, save_parsed_plan
+from plans.actions import add_task, existing_plan, issue_plan, save_parsed_plan
 from plans.rules import guess_component
 from plans.parsed import ParsedField, ParsedPlan, ParsedTask
 from tasks.actions import change_task
 from tasks.deadlines import parse_deadline
 from tasks.evidence import add_evidence, review_evidence
+from plans.tables import Field
 from tasks.tables import Task
 
 DEMO_PASSWORD = "demo-parplan-2024"
@@ -65,6 +67,7 @@ ACCOUNTS = [
     DemoAccount("giamdoc.stp@demo.parplan.vn", "unit_head", "STP", "Giám đốc Sở Tư pháp"),
     DemoAccount("daumoi.stp@demo.parplan.vn", "focal_point", "STP", "Đầu mối CCHC Sở Tư pháp"),
     DemoAccount("daumoi.sct@demo.parplan.vn", "focal_point", "SCT", "Đầu mối CCHC Sở Công Thương"),
+    DemoAccount("giamdoc.sct@demo.parplan.vn", "unit_head", "SCT", "Giám đốc Sở Công Thương"),
 ]
 
 
@@ -121,15 +124,10 @@ async def _units() -> dict[str, Unit]:
     return units
 
 
-def _reported(day: dt.date, now: dt.datetime) -> dt.datetime:
-    """When a demo change is recorded: on `day`, as if reported then (never after `now`), so a plan or board at a
-    past cut-off shows the history as it happened (tasks.history, started_on), not everything reported today."""
-    return min(now, dt.datetime.combine(day, dt.time(9), TZ))
-
-
 async def _progress(plan_id: int, target: float, rng: random.Random, open_tasks: set[tuple[str, str]],
                     actor: User, now: dt.datetime) -> None:
-    """Move a fresh plan's tasks to a believable state: most done (a few late), some running, maybe one cancelled."""
+    """Move a fresh plan's tasks to a believable state: most done (a few late), some running. Cancelling is an
+    amendment's act (app/demo_years.py)."""
     tasks = await Task.objects(Task.field).where(Task.field.plan == plan_id).order_by(Task.due_date)
     for task in tasks:
         key = (int_to_roman(task.field.position), task.number)
@@ -141,14 +139,11 @@ async def _progress(plan_id: int, target: float, rng: random.Random, open_tasks:
             late = not open_tasks and rng.random() < 0.12
             completed = task.due_date + dt.timedelta(days=rng.randint(3, 25) if late else -rng.randint(0, 20))
             values = {"status": "done", "completed_on": completed, "progress": 100}
-        elif not open_tasks and rng.random() < 0.05:
-            values = {"status": "cancelled", "cancel_reason": "Điều chỉnh theo Kế hoạch sửa đổi",
-                      "cancelled_on": dt.date(YEAR, 7, 15)}
         else:
             values = {"status": "in_progress", "progress": rng.choice([20, 40, 60, 80])}
         task.field = task.field.id
-        day = values.get("completed_on") or values.get("cancelled_on") or dt.date(YEAR, 2, 1)
-        await change_task(task, values, actor, _reported(day, now))
+        day = values.get("completed_on") or dt.date(YEAR, 2, 1)
+        await change_task(task, values, actor, reported(day, now))
 
 
 async def load(now: dt.datetime) -> list[tuple[DemoAccount, bool]]:
@@ -164,6 +159,7 @@ async def load(now: dt.datetime) -> list[tuple[DemoAccount, bool]]:
             await user.save()
         accounts.append((acc, user))
     focal = {a.unit: u for a, u in accounts if a.role == "focal_point"}
+    heads = {a.unit: u for a, u in accounts if a.role == "unit_head"}
     secretariat = next(u for a, u in accounts if a.role == "secretariat")
     for code, unit in units.items():
         if await existing_plan(unit.id, YEAR):
@@ -172,30 +168,71 @@ async def load(now: dt.datetime) -> list[tuple[DemoAccount, bool]]:
         parsed = stp_plan() if code == "STP" else unit_plan(code, unit.name, rng)
         actor = focal.get(code, secretariat)
         async with write_transaction():  # immediate: the evidence it adds locks its task
-            plan = await save_parsed_plan(parsed, unit, actor, now)
+            plan = await save_parsed_plan(parsed, unit, actor, reported(parsed.doc_date, now))
             await _progress(plan.id, rng.uniform(0.45, 1.0), rng, STP_OPEN if code == "STP" else set(), actor, now)
             await _evidence(plan.id, unit.name, actor, secretariat, rng, now)
+    # Another unit's 2024 plan amended in July (a task cancelled): Sở Tư pháp's stays at 26/28.
+    sct_2024 = await existing_plan(units["SCT"].id, YEAR)
+    await approved_cancellation(sct_2024, "45/KH-SCT", dt.date(YEAR, 7, 15), focal["SCT"], secretariat, now)
+    await _last_year(units, focal, secretariat, now)
+    await close_past_years(secretariat, now)
     await _current_year(units, focal, secretariat, now)
+    today = now.astimezone(TZ).date()
+    if this_year := await existing_plan(units["SCT"].id, today.year):
+        await waiting_redate(this_year, "18/KH-SCT", focal["SCT"], heads["SCT"], now)
     await load_scoring(units, secretariat, years_to_score(now, YEAR), COMMUNES_BLOCK, now, demo_pdf)
     return [(a, True) for a, _ in accounts]
+
+
+async def _last_year(units: dict[str, Unit], focal: dict[str, User], secretariat: User, now: dt.datetime) -> None:
+    """Last year's plans for the two units with demo focal points, as they stood at the year's end (closed after)."""
+    year = now.astimezone(TZ).date().year - 1
+    if year > YEAR:
+        await _unit_year_plans(units, focal, secretariat, year, dt.date(year, 12, 31), now)
 
 
 async def _current_year(units: dict[str, Unit], focal: dict[str, User], secretariat: User,
                         now: dt.datetime) -> None:
     """This year's plans for the two units with demo focal points, so "my tasks" has real work in it."""
     today = now.astimezone(TZ).date()
-    if today.year == YEAR:
-        return
+    if today.year > YEAR:
+        await _unit_year_plans(units, focal, secretariat, today.year, today, now)
+
+
+async def _unit_year_plans(units: dict[str, Unit], focal: dict[str, User], secretariat: User, year: int,
+                           as_of: dt.date, now: dt.datetime) -> None:
+    """A year's plans drafted in January with last year's unfinished tasks carried over, issued, and progressed to
+    `as_of`."""
     for code in CURRENT_YEAR_UNITS:
         unit = units[code]
-        if await existing_plan(unit.id, today.year):
+        if await existing_plan(unit.id, year):
             continue
-        rng = random.Random(f"parplan-demo-{code}-{today.year}")
-        parsed = year_plan(code, unit.name, today.year, rng)
+        rng = random.Random(f"parplan-demo-{code}-{year}")
+        parsed = year_plan(code, unit.name, year, rng)
+        drafted = reported(dt.date(year, 1, 10), now)
         async with write_transaction():  # immediate: the evidence it adds locks its task
-            plan = await save_parsed_plan(parsed, unit, focal[code], now)
-            await _progress_to_date(plan.id, today, rng, focal[code], now)
+            plan = await save_parsed_plan(parsed, unit, focal[code], drafted, status="draft")
+            await _carry_unfinished(plan.id, unit.id, year, focal[code], drafted)
+            await issue_plan(plan, parsed.doc_number, parsed.doc_date)
+            await _progress_to_date(plan.id, as_of, rng, focal[code], now)
             await _evidence(plan.id, unit.name, focal[code], secretariat, rng, now)
+
+
+async def _carry_unfinished(plan_id: int, unit_id: int, year: int, actor: User, now: dt.datetime) -> None:
+    """Last year's unfinished tasks, carried (chuyển tiếp) into the draft: linked to where they came from, due by
+    the end of June, in the field at the same place."""
+    last = await existing_plan(unit_id, year - 1)
+    if last is None:
+        return
+    fields = {f.position: f for f in await Field.objects().where(Field.plan == plan_id)}
+    open_tasks = await Task.objects(Task.field).where(
+        (Task.field.plan == last.id) & Task.status.is_in(["not_started", "in_progress"])).order_by(Task.id)
+    for old in open_tasks:
+        field = fields.get(old.field.position)
+        if field is not None:
+            await add_task(field, {"content": old.content, "lead": old.lead, "partners": old.partners,
+                                   "output": old.output, "due_date": dt.date(year, 6, 30),
+                                   "due_text": f"Quý II/{year}", "carried_from": old.id}, actor, now)
 
 
 def year_plan(code: str, name: str, year: int, rng: random.Random) -> ParsedPlan:
@@ -229,7 +266,7 @@ async def _progress_to_date(plan_id: int, today: dt.date, rng: random.Random, ac
         else:
             continue
         day = values.get("completed_on") or max(dt.date(today.year, 1, 20), today - dt.timedelta(days=30))
-        await change_task(task, values, actor, _reported(day, now))
+        await change_task(task, values, actor, reported(day, now))
 
 
 async def _evidence(plan_id: int, unit_name: str, actor: User, reviewer: User, rng: random.Random,

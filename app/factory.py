@@ -26,6 +26,9 @@ from app.security import add_security_headers
 from app.settings import get_settings
 from app.templating import ROOT, make_environment
 from accounts import password_routes, token_routes
+from amendments import api as amendment_api
+from amendments import plan_routes as amendment_plan_routes
+from amendments import routes as amendment_routes
 from board import api as board_api
 from board import export as board_export
 from board import routes as board_routes
@@ -36,6 +39,9 @@ from scoring import routes as scoring_routes
 from tasks import api as task_api
 from tasks import evidence_routes, progress_routes
 from tasks import routes as task_routes
+from years import routes as year_routes
+from units import import_routes as unit_import_routes
+from units import routes as unit_routes
 
 HTMX_DIST = ROOT / "node_modules" / "htmx.org" / "dist"
 
@@ -201,7 +207,9 @@ def create_app() -> Litestar:
     pages = Router("/", route_handlers=[*web.ROUTES, *admin.ROUTES, *plan_routes.ROUTES, *task_routes.ROUTES,
                                         *evidence_routes.ROUTES, *progress_routes.ROUTES, *board_routes.ROUTES,
                                         *board_export.ROUTES, *scoring_routes.ROUTES, *reminder_routes.ROUTES,
-                                        *token_routes.ROUTES, *password_routes.ROUTES],
+                                        *token_routes.ROUTES, *password_routes.ROUTES, *amendment_routes.ROUTES,
+                                        *amendment_plan_routes.ROUTES, *year_routes.ROUTES,
+                                        *unit_routes.ROUTES, *unit_import_routes.ROUTES],
                    include_in_schema=False)
     return Litestar(
         openapi_config=OpenAPIConfig(title="parplan API", version="1", path="/api/schema",
@@ -210,7 +218,8 @@ def create_app() -> Litestar:
                                      security=[{"token": []}]),
         on_startup=[_open_pool] if pooled else [],
         on_shutdown=[_close_pool] if pooled else [],
-        route_handlers=[pages, *plan_api.ROUTES, *task_api.ROUTES, *board_api.ROUTES, *_static_routers()],
+        route_handlers=[pages, *plan_api.ROUTES, *task_api.ROUTES, *amendment_api.ROUTES, *board_api.ROUTES,
+                        *_static_routers()],
         # BodyGuard after AuthMiddleware (it needs the user), before Litestar's CSRF check (so that no form is read
         # before the sign-in and the token are checked, and no text beyond its cap is held).
         middleware=[AuthMiddleware(), BodyGuard()],

@@ -69,4 +69,4 @@ def make_engine():
 DB = make_engine()
 
 APP_REGISTRY = AppRegistry(apps=["app.piccolo_app", "plans.piccolo_app", "tasks.piccolo_app", "scoring.piccolo_app",
-                                   "reminders.piccolo_app"])
+                                   "reminders.piccolo_app", "amendments.piccolo_app", "units.piccolo_app"])

@@ -14,7 +14,7 @@ from app.text import int_to_roman
 # The rights the navigation asks about: app.access's predicates, looked up when a page asks (access imports the
 # tables; the templating module stays light for start-up and for the CLI).
 RIGHTS = ("can_manage_accounts", "can_see_board", "can_edit_scoring", "can_edit_reminders", "can_read_scoring",
-          "can_read_audit")
+          "can_read_audit", "can_close_year", "can_manage_units")
 
 
 def _right(name: str):

@@ -11,7 +11,7 @@ from litestar.params import FromQuery
 from app import access, clock
 from app.bounds import Year
 from board.build import Row, build_board
-from board.params import board_filter
+from board.params import board_filter, final
 
 
 @dataclass
@@ -67,10 +67,11 @@ async def api_board(request: Request, year: Year, as_of: FromQuery[dt.date | Non
                     block: FromQuery[str | None] = None, field: FromQuery[str | None] = None,
                     component: FromQuery[int | None] = None) -> BoardOut:
     """The completion board at a cut-off (default: today, or 31 December of a past year), block by block in rank
-    order. Counts may be narrowed to a field name or a PAR Index component; points are always for the whole plan.
+    order. A closed year's board is final at its closing date: a later cut-off counts (and says `as_of`) then.
+    Counts may be narrowed to a field name or a PAR Index component; points are always for the whole plan.
     For the steering committee, the secretariat and administrators."""
     access.require_board_reader(request)
-    flt = board_filter(year, as_of, block, field, component, clock.today())
+    flt = await final(board_filter(year, as_of, block, field, component, clock.today()))
     board = await build_board(flt)
     return BoardOut(year=flt.year, as_of=flt.as_of, block=flt.block, field=flt.field, component=flt.component,
                     rows=[row_out(r) for r in board.rows])

@@ -10,7 +10,7 @@ from typing import Any
 from app.db import concurrently
 from app.i18n import N_, format_percent
 from app.text import fold
-from board.queries import Filter, board_counts
+from board.queries import Filter, board_counts, unit_links
 from scoring.points import Score, measured
 from scoring.rules import Rule
 from scoring.scores import Scored, scores_at
@@ -78,6 +78,7 @@ class Board:
     filter: Filter
     blocks: list[Block]
     sort: str = "rank"
+    links: dict[int, dict[str, Any]] = field(default_factory=dict)  # board.queries.unit_links: merged units
 
     @property
     def rows(self) -> list[Row]:
@@ -130,10 +131,10 @@ def _sort_key(sort: str):
 
 
 async def build_board(flt: Filter, sort: str = "rank") -> Board:
-    """Four queries whatever the size, run side by side (units and plans, counts, rules, entered points), and
-    a fifth when the filter narrows the counts the board shows."""
-    scored, *narrowed = await concurrently(scores_at(flt.year, flt.as_of, flt.block),
-                                           *([board_counts(flt, "plan")] if flt.narrowed else []))
+    """Five queries whatever the size, run side by side (units and plans, counts, rules, entered points, merged
+    units' links), and a sixth when the filter narrows the counts the board shows."""
+    scored, links, *narrowed = await concurrently(scores_at(flt.year, flt.as_of, flt.block), unit_links(),
+                                                  *([board_counts(flt, "plan")] if flt.narrowed else []))
     shown = narrowed[0] if narrowed else None
     blocks: dict[str, Block] = {}
     for s in scored:
@@ -144,4 +145,4 @@ async def build_board(flt: Filter, sort: str = "rank") -> Board:
         block.rows.append(Row.of(s, counts))
     for block in blocks.values():
         block.rows.sort(key=_sort_key(sort))
-    return Board(flt, [blocks[k] for k in sorted(blocks, key=fold)], sort)
+    return Board(flt, [blocks[k] for k in sorted(blocks, key=fold)], sort, links)

@@ -12,7 +12,7 @@ from app.downloads import CSV, XLSX, download
 from app.text import fold
 from board import export_write
 from board.build import Board, build_board
-from board.params import board_filter, board_sort
+from board.params import board_filter, board_sort, final
 from board.queries import Filter, field_names
 
 
@@ -21,7 +21,7 @@ async def provide_board(request: Request, year: OptionalYear = None, as_of: From
                         sort: FromQuery[str] = "rank") -> Board:
     """Access first, then the board the page would show for the page's own parameters (bad values: 400)."""
     access.require_board_reader(request)
-    flt = board_filter(year, as_of, block, field, component, clock.today())
+    flt = await final(board_filter(year, as_of, block, field, component, clock.today()))
     return await build_board(flt, board_sort(sort))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from litestar.exceptions import ClientException
 
@@ -11,6 +12,7 @@ from app.forms import query_date
 from app.i18n import _
 from board.build import SORTS
 from board.queries import Filter
+from plans.cutoffs import year_close
 
 
 def _component(raw: str | int | None) -> int | None:
@@ -36,6 +38,14 @@ def board_filter(year: int | None, as_of: str | dt.date | None, block: str | Non
         raise ClientException(detail=_("Choose one of the options."))
     return Filter(year=year, as_of=as_of or default_as_of(year, today), block=(block or "").strip(),
                   field=(field or "").strip(), component=_component(component))
+
+
+async def final(flt: Filter) -> Filter:
+    """A closed year's board is final at its closing date: a later cut-off counts as of that date, and says so."""
+    closed = await year_close(flt.year)
+    if closed is None:
+        return flt
+    return replace(flt, as_of=min(flt.as_of, closed.closed_on), closed_on=closed.closed_on)
 
 
 def board_sort(sort: str) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.db import concurrently
+from app.tables import Unit
 from app.text import fold
 from plans.tables import Field
 from tasks.counting import Counts, Scope, scope_sql, state_counts
@@ -26,6 +27,7 @@ class Filter:
     block: str = ""
     field: str = ""  # a field name, matched without diacritics or case
     component: int | None = None
+    closed_on: dt.date | None = None  # the year was closed on this date: its figures are final then (years/)
 
     @property
     def narrowed(self) -> bool:
@@ -73,6 +75,19 @@ async def monthly(flt: Filter) -> dict[str, dict[dt.date, int]]:
 
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+async def unit_links() -> dict[int, dict[str, Any]]:
+    """Each ended unit's successor and the day it took over (the day after the unit's last), and each successor's
+    predecessors: the links a board row shows ("merged into X from 01/03/2025", "formed from A, B")."""
+    rows = await Unit.select(Unit.id, Unit.name, Unit.effective_to, Unit.successor,
+                             Unit.successor.name.as_alias("successor_name")).where(Unit.successor.is_not_null())
+    links: dict[int, dict[str, Any]] = defaultdict(lambda: {"successor": None, "predecessors": []})
+    for r in sorted(rows, key=lambda r: fold(r["name"])):
+        since = r["effective_to"] + dt.timedelta(days=1) if r["effective_to"] else None
+        links[r["id"]]["successor"] = {"id": r["successor"], "name": r["successor_name"], "since": since}
+        links[r["successor"]]["predecessors"].append(r["name"])
+    return dict(links)
 
 
 def added_by(as_of: dt.date):

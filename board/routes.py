@@ -24,7 +24,7 @@ from app.tables import Unit
 from app.text import fold
 from board import charts
 from board.build import SORT_LABELS, SORTS, Board, Row, build_board, page_of
-from board.params import board_filter, board_sort
+from board.params import board_filter, board_sort, final
 from board.queries import Filter, board_counts, field_names, monthly, unit_tasks
 from plans.components import COMPONENTS, component_label
 from plans.queries import plan_years
@@ -38,9 +38,9 @@ from tasks.rules import State, Status, TaskFacts, state_at
 TASK_STATES = ("all", *(s.value for s in State))
 
 
-def _filter(year: int | None, as_of: str | None, block: str | None, field: str | None,
-            component: str | None) -> Filter:
-    return board_filter(year, as_of, block, field, component, clock.today())
+async def _filter(year: int | None, as_of: str | None, block: str | None, field: str | None,
+                  component: str | None) -> Filter:
+    return await final(board_filter(year, as_of, block, field, component, clock.today()))
 
 
 def _shape(request: Request, page: str, fragment: str, context: dict[str, Any]) -> Template:
@@ -150,7 +150,7 @@ async def board_page(request: Request, year: OptionalYear = None, as_of: FromQue
     access.require_board_reader(request)
     if as_of_year is not None and year != as_of_year:
         as_of = None  # the form's date belonged to the year shown before: another year starts at its own default
-    flt = _filter(year, as_of, block, field, component)
+    flt = await _filter(year, as_of, block, field, component)
     context = await board_context(flt, board_sort(sort), page)
     return _shape(request, "board/index.html", "board/_board.html", context)
 
@@ -161,7 +161,7 @@ async def board_unit_tasks(request: Request, unit_id: FromPath[int], year: Optio
                            group: Annotated[str, QueryParameter(name="state")] = "all",  # "state" is reserved by Litestar
                            field: FromQuery[str] = "", component: FromQuery[str] = "") -> Template:
     access.require_board_reader(request)
-    flt = _filter(year, as_of, "", field, component)
+    flt = await _filter(year, as_of, "", field, component)
     if group not in TASK_STATES:
         raise ClientException(detail=_("Choose one of the options."))
     unit = await _unit(unit_id)
@@ -175,7 +175,7 @@ async def board_unit_tasks(request: Request, unit_id: FromPath[int], year: Optio
 async def board_unit_score(request: Request, unit_id: FromPath[int], year: OptionalYear = None,
                            as_of: FromQuery[str | None] = None) -> Template:
     access.require_board_reader(request)
-    flt = _filter(year, as_of, "", "", "")
+    flt = await _filter(year, as_of, "", "", "")
     unit = await _unit(unit_id)
     scored = await unit_score(unit, flt.year, flt.as_of)  # points are always on the whole plan
     context = {"unit": unit, "flt": flt, "row": Row.of(scored, scored.counts), "query": query_of(flt),

@@ -11,18 +11,25 @@ import asyncpg
 
 from app import audit
 from app.clock import TZ
+from app.db import hold_shared, lock_row, write_transaction
 from app.i18n import _
 from app.tables import Unit, User
 from plans.rules import next_task_number
 from plans.parsed import ParsedPlan
 from plans.tables import Field, Plan
-from tasks.actions import created_event
+from plans.tables import YearClose
+from tasks.actions import AmendmentRequired, YearClosed, created_event
 from tasks.tables import Task, TaskEvent
 
 
 class PlanExists(Exception):
     def __init__(self, plan: Plan):
-        super().__init__(_("This unit already has a plan for %(year)s.", year=plan.year))
+        if plan.status == "issued":
+            message = _("This unit already has an issued plan for %(year)s. An issued plan changes only through an "
+                        "amendment: open the plan and choose “Amendments” to draft one.", year=plan.year)
+        else:
+            message = _("This unit already has a plan for %(year)s.", year=plan.year)
+        super().__init__(message)
         self.plan = plan
 
 
@@ -43,6 +50,8 @@ async def _one_plan_per_year(unit_id: int, year: int):
     """Turn the unique index's refusal (two saves racing) into PlanExists, like the check before it."""
     if found := await existing_plan(unit_id, year):
         raise PlanExists(found)
+    if await YearClose.exists().where(YearClose.year == year):  # its board is final: no new plan's tasks in it
+        raise YearClosed(year)
     try:
         yield
     except Exception as exc:
@@ -104,25 +113,42 @@ async def set_evidence_required(plan: Plan, required: bool, actor: User, now: dt
                                evidence_required=[not required, required])
 
 
-async def add_field(plan: Plan, name: str, component: int | None) -> Field:
-    last = await Field.select(Field.position).where(Field.plan == plan.id).order_by(
-        Field.position, ascending=False).first()
-    field = Field(plan=plan.id, position=(last["position"] if last else 0) + 1, name=name, component=component)
-    await field.save()
+async def _check_open(plan_id: int, via: str) -> None:
+    """A closed year takes nothing new; an issued plan takes new fields and tasks only from an amendment."""
+    plan = await Plan.select(Plan.status, Plan.year).where(Plan.id == plan_id).first()
+    await hold_shared(f"year-close:{plan['year']}")  # the key years.actions.close_year holds: not across it
+    if await YearClose.exists().where(YearClose.year == plan["year"]):
+        raise YearClosed(plan["year"])
+    if plan["status"] == "issued" and via != "amendment":
+        raise AmendmentRequired()
+
+
+async def add_field(plan: Plan, name: str, component: int | None, *, via: str = "edit") -> Field:
+    async with Field._meta.db.transaction():  # the check holds its year's close key until the field is saved
+        await _check_open(plan.id, via)
+        last = await Field.select(Field.position).where(Field.plan == plan.id).order_by(
+            Field.position, ascending=False).first()
+        field = Field(plan=plan.id, position=(last["position"] if last else 0) + 1, name=name, component=component)
+        await field.save()
     return field
 
 
-async def add_task(field: Field, values: dict[str, Any], actor: User | None, now: dt.datetime) -> Task:
-    async with Task._meta.db.transaction():
+async def add_task(field: Field, values: dict[str, Any], actor: User | None, now: dt.datetime, *,
+                   via: str = "edit", effective_on: dt.date | None = None) -> Task:
+    """A task added to a draft plan, or to an issued one by an approved amendment (`via="amendment"`), which
+    counts from the amendment's date (`effective_on`): boards at an earlier cut-off leave it out."""
+    async with write_transaction():
+        await lock_row(Field, field.id)  # two adds at once (two approvals) would both take the next number
         last = await Task.select(Task.position, Task.number).where(Task.field == field.id).order_by(
             Task.position, ascending=False).first()
         position = (last["position"] if last else 0) + 1
         number = values.get("number") or next_task_number(last["number"] if last else None, position)
         values = {**values, "field": field.id, "position": position, "number": number}
         plan_id = field.plan.id if isinstance(field.plan, Plan) else field.plan
+        await _check_open(plan_id, via)
         if await Plan.exists().where((Plan.id == plan_id) & (Plan.status == "issued")):
             # Added to an issued plan: an amendment, which boards at an earlier cut-off do not count.
-            values["added_on"] = now.astimezone(TZ).date()
+            values["added_on"] = effective_on or now.astimezone(TZ).date()
         task = Task(**values)
         await task.save()
         await TaskEvent.insert(created_event(task.id, values, actor, now))

@@ -68,7 +68,7 @@ async def _as_it_was(tasks: list[dict[str, Any]], as_of: dt.date) -> list[dict[s
     events: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if tasks:
         for e in await TaskEvent.select(TaskEvent.id, TaskEvent.task, TaskEvent.at, TaskEvent.action,
-                                        TaskEvent.changes).where(
+                                        TaskEvent.changes, TaskEvent.effective_on).where(
                 TaskEvent.task.is_in([t["id"] for t in tasks]) & (TaskEvent.at >= _a_day_before(as_of))
         ).output(load_json=True):
             e["at"] = e["at"] if e["at"].tzinfo else e["at"].replace(tzinfo=dt.timezone.utc)

@@ -18,7 +18,6 @@ from litestar.response import Redirect, Template
 
 from app import access, clock
 from app.bounds import refused
-from app.downloads import XLSX, download
 from app.forms import query_date
 from app.i18n import N_, _
 from app.settings import get_settings
@@ -27,12 +26,13 @@ from app.text import matches
 from plans import actions, forms, queries
 from plans.access import field_for_user, plan_for_user, plan_scope, readable_plans
 from plans.components import COMPONENTS
+from plans.cutoffs import year_close
 from plans.issuer import issuer_warning
 from plans.parsed import SpreadsheetError
 from plans.rules import guess_component
 from plans.spreadsheet import read_plan
 from plans.spreadsheet_package import MAX_FILE_BYTES
-from plans.spreadsheet_write import write_plan
+from tasks.actions import TaskChangeError
 from tasks.forms import task_form
 
 MAX_SPREADSHEET = MAX_FILE_BYTES  # 10 MB, as the messages say
@@ -81,8 +81,13 @@ async def _detail_context(request: Request, plan_id: int, as_of: dt.date | None 
     today = clock.today()
     view = await queries.plan_view(plan_id, as_of or today, in_force=as_of is not None and as_of < today)
     user = access.require_user(request)
-    writable = access.can_write_unit(user, plan.unit.id) and as_of is None
-    return {"view": view, "writable": writable, "as_of": as_of, "can_set_rules": access.can_set_plan_rules(user), "components": COMPONENTS, "field_errors": {},
+    closed = await year_close(plan.year)  # a closed year's plan is read-only (evidence aside)
+    writable = access.can_write_unit(user, plan.unit.id) and as_of is None and closed is None
+    return {"view": view, "writable": writable, "as_of": as_of, "closed": closed, "today": today,
+            "can_carry": access.can_carry_tasks(user, plan.unit.id),
+            "previous_plan": await actions.existing_plan(plan.unit.id, plan.year - 1),
+            "next_plan": await actions.existing_plan(plan.unit.id, plan.year + 1),
+            "writable_unit": access.can_write_unit(user, plan.unit.id), "can_set_rules": access.can_set_plan_rules(user), "components": COMPONENTS, "field_errors": {},
             "field_values": {}, "task_errors": {}, "task_values": {}, "open_field": None, "issue_errors": {},
             "issue_values": {}, **extra}
 
@@ -110,7 +115,7 @@ async def plan_create(request: Request, data: Form) -> Response:
         try:
             plan = await actions.create_plan(values)
             return Redirect(f"/plans/{plan.id}", status_code=303)
-        except actions.PlanExists as exc:
+        except (actions.PlanExists, TaskChangeError) as exc:  # TaskChangeError: the year is closed
             errors["year"] = str(exc)
     return Template("plans/new.html", status_code=400,
                     context={"units": units, "values": values, "errors": errors, "raw": data})
@@ -154,7 +159,10 @@ async def field_create(request: Request, plan_id: FromPath[int], data: Form) -> 
     if not errors:
         if values["component"] is None:
             values["component"] = guess_component(values["name"])
-        await actions.add_field(plan, values["name"], values["component"])
+        try:
+            await actions.add_field(plan, values["name"], values["component"])
+        except TaskChangeError as exc:  # an issued plan (amend it) or a closed year
+            raise HTTPException(status_code=409, detail=str(exc)) from None
     context = await _detail_context(request, plan_id, field_errors=errors, field_values=values if errors else {})
     return _plan_body(request, plan_id, context, errors)
 
@@ -164,19 +172,16 @@ async def task_create(request: Request, field_id: FromPath[int], data: Form) -> 
     field = await field_for_user(request, field_id, write=True)
     values, errors = task_form(data, field.plan.year)
     if not errors:
-        await actions.add_task(field, values, access.require_user(request), clock.now())
+        try:
+            await actions.add_task(field, values, access.require_user(request), clock.now())
+        except TaskChangeError as exc:  # an issued plan (amend it) or a closed year
+            raise HTTPException(status_code=409, detail=str(exc)) from None
     context = await _detail_context(request, field.plan.id, open_field=field_id if errors else None,
                                     task_errors=errors, task_values=values if errors else {})
     return _plan_body(request, field.plan.id, context, errors)
 
 
-@get("/plans/{plan_id:int}/export.xlsx")
-async def plan_export(request: Request, plan_id: FromPath[int]) -> Response:
-    await plan_for_user(request, plan_id)
-    view = await queries.plan_view(plan_id, clock.today())
-    body = write_plan(queries.as_parsed(view), view.plan["unit_name"])
-    name = f"ke-hoach-cchc-{view.plan['year']}-{view.plan['unit_code']}.xlsx"
-    return download(body, XLSX, name)
+# GET /plans/{id}/export.xlsx is served by amendments/plan_routes.py: the file carries the amendments' sheet.
 
 
 def _import_dir():
@@ -277,9 +282,12 @@ async def import_confirm(request: Request, data: Form) -> Response:
         plan = await actions.save_parsed_plan(context["parsed"], unit, access.require_user(request), clock.now())
     except actions.PlanExists as exc:  # another request saved the same plan a moment ago
         return Template("plans/import_preview.html", status_code=400, context={**context, "existing": exc.plan})
+    except TaskChangeError as exc:  # the year is closed
+        return Template("plans/import_preview.html", status_code=400,
+                        context={**context, "sheet_errors": [{"message": str(exc)}]})
     path.unlink(missing_ok=True)
     return Redirect(f"/plans/{plan.id}", status_code=303)
 
 
-ROUTES = [plan_list, plan_detail, plan_new, plan_create, plan_issue, plan_settings, field_create, task_create, plan_export,
+ROUTES = [plan_list, plan_detail, plan_new, plan_create, plan_issue, plan_settings, field_create, task_create,
           import_page, import_preview, import_confirm]

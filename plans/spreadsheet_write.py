@@ -32,6 +32,11 @@ CENTRE = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 def write_plan(plan: ParsedPlan, unit_name: str) -> bytes:
     """The plan as .xlsx bytes: masthead, title, the "Kèm theo" line, then the task table."""
+    return workbook_bytes(plan_workbook(plan, unit_name))
+
+
+def plan_workbook(plan: ParsedPlan, unit_name: str) -> Workbook:
+    """The workbook write_plan saves, for a caller that adds a sheet (amendments/export.py: "Điều chỉnh")."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Kế hoạch"
@@ -41,6 +46,10 @@ def write_plan(plan: ParsedPlan, unit_name: str) -> bytes:
     for index, field in enumerate(plan.fields, start=1):
         row = _field(sheet, row, index, field)
     _page_setup(sheet)
+    return workbook
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

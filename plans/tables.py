@@ -1,7 +1,7 @@
-from piccolo.columns import Boolean, Date, OnDelete, ForeignKey, Integer, SmallInt, Varchar
+from piccolo.columns import Boolean, Date, OnDelete, ForeignKey, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from app.tables import Unit
+from app.tables import Unit, User
 
 PLAN_STATUSES = ("draft", "issued")
 
@@ -25,3 +25,14 @@ class Field(Table):
     position = SmallInt()
     name = Varchar(length=500)
     component = SmallInt(null=True, default=None)  # PAR Index component 1–8
+
+
+class YearClose(Table, tablename="year_close"):
+    """A plan year closed by the secretariat (years/): from `closed_on` its tasks are read-only, send no reminders,
+    and its board is final at that cut-off. Kept here, beside the plan, so every write path below can read it."""
+
+    year = Integer(unique=True)
+    closed_on = Date()  # the closing cut-off (local date)
+    closed_by = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
+    closed_at = Timestamptz()
+    note = Text(default="")

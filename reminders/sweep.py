@@ -16,6 +16,7 @@ from app.db import write_transaction
 from app.tables import User
 from reminders.rules import (OPEN, Calendar, Policy, calendar_years, days_to_sweep, due_reminders, horizon,
                              parse_days)
+from reminders.queries import closed_years
 from reminders.tables import CalendarDay, Reminder, ReminderPolicy, SweepRun
 from tasks.tables import Task
 
@@ -45,9 +46,12 @@ async def load_calendar(today: dt.date) -> Calendar:
 
 
 async def _open_tasks(last_due: dt.date) -> list[dict[str, Any]]:
-    """Open tasks of issued plans that may be due a reminder: everything overdue, and deadlines up to the horizon."""
-    return await Task.select(Task.id, Task.status, Task.due_date, Task.field.plan.unit.as_alias("unit")).where(
-        Task.status.is_in(list(OPEN)) & (Task.due_date <= last_due) & (Task.field.plan.status == "issued"))
+    """Open tasks of issued plans that may be due a reminder: everything overdue, and deadlines up to the horizon;
+    none of a closed year (its tasks are final: "overdue 709 working days" helps nobody)."""
+    where = Task.status.is_in(list(OPEN)) & (Task.due_date <= last_due) & (Task.field.plan.status == "issued")
+    if closed := await closed_years():
+        where &= Task.field.plan.year.not_in(closed)
+    return await Task.select(Task.id, Task.status, Task.due_date, Task.field.plan.unit.as_alias("unit")).where(where)
 
 
 async def _people() -> dict[str, dict[Any, list[int]]]:
@@ -122,8 +126,11 @@ async def digest_items_of(email_ids: list[int]) -> dict[int, list[dict[str, Any]
     A task reminded on several days in one email (days caught up, a reminder carried over) appears once, as its
     newest reminder says.
     """
-    rows = await Reminder.select(*ITEM_COLUMNS, Reminder.email.as_alias("email_id")).where(
-        Reminder.email.is_in(email_ids)).order_by(Reminder.day)
+    where = Reminder.email.is_in(email_ids)
+    if closed := await closed_years():  # stored before the year closed: no longer worth saying
+        where &= Reminder.task.field.plan.year.not_in(closed)
+    rows = await Reminder.select(*ITEM_COLUMNS, Reminder.email.as_alias("email_id")).where(where).order_by(
+        Reminder.day)
     by_email: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
     for row in rows:
         by_email[row.pop("email_id")][row["task_id"]] = row

@@ -4,21 +4,47 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from app import audit
 from app.clock import TZ
-from app.db import lock_row, write_transaction
+from app.db import hold_shared, lock_row, write_transaction
+from app.i18n import _
 from app.tables import User
 from tasks.rules import ProgressUpdate, Status, clamp_progress, completion_error, progress_errors
+from plans.tables import YearClose
 from tasks.tables import Evidence, Task, TaskDeadline, TaskEvent
 
 TRACKED = ("number", "content", "lead", "partners", "output", "note", "due_date", "due_text",
            "status", "progress", "completed_on", "cancel_reason", "cancelled_on")
 
 
+# Once a plan is issued these change only through an approved amendment (amendments/); the status "cancelled"
+# too. A secretariat's correction (via="correction") may fix the wording of the first four, nothing else.
+AMENDED = ("content", "lead", "partners", "output", "number", "due_date", "due_text", "cancel_reason", "cancelled_on")
+WORDING = ("content", "lead", "partners", "output")
+
+
 class TaskChangeError(ValueError):
     """A change that would leave the task inconsistent; the message is user-facing."""
+
+
+class AmendmentRequired(TaskChangeError):
+    """The task's plan is issued: its content, lead, output, deadline and the set of tasks change by amendment."""
+
+    def __init__(self):
+        super().__init__(_("This plan has been issued: its tasks' content, lead unit, cooperating units, output and "
+                           "deadline, and the list of tasks, change only through an amendment (văn bản điều chỉnh, "
+                           "bổ sung kế hoạch). Open the plan and choose “Amendments” to draft one."))
+
+
+class YearClosed(TaskChangeError):
+    """The task's plan year is closed: its content, status and progress are read-only."""
+
+    def __init__(self, year: int):
+        super().__init__(_("The year %(year)s is closed: its tasks can no longer be changed. Evidence can still be "
+                           "added and reviewed.", year=year))
 
 
 class StaleTask(Exception):
@@ -67,19 +93,46 @@ def _consistent(task: Task, values: dict[str, Any], today: dt.date) -> dict[str,
     return values
 
 
-async def change_task(task: Task, values: dict[str, Any], actor: User | None, now: dt.datetime) -> Task:
+_PLAN_OF_TASK = (Task.field.plan.status.as_alias("plan_status"), Task.field.plan.year.as_alias("plan_year"))
+
+
+async def check_writable(task_id: int, changes: Iterable[str], via: str) -> None:
+    """Refuse a change the plan's state forbids: any change in a closed year; on an issued plan, a change to what
+    only an amendment may change, unless it comes from one (or is the secretariat's correction of wording)."""
+    plan = await Task.select(*_PLAN_OF_TASK).where(Task.id == task_id).first()
+    if plan is None:
+        return
+    await hold_shared(f"year-close:{plan['plan_year']}")  # the key years.actions.close_year holds: not across it
+    if await YearClose.exists().where(YearClose.year == plan["plan_year"]):
+        raise YearClosed(plan["plan_year"])
+    changes = set(changes)
+    if via == "correction":
+        if changes - set(WORDING):
+            raise TaskChangeError(_("A correction fixes the wording of a task only; anything else needs an amendment."))
+    elif via != "amendment" and plan["plan_status"] == "issued" and changes & set(AMENDED):
+        raise AmendmentRequired()
+
+
+async def change_task(task: Task, values: dict[str, Any], actor: User | None, now: dt.datetime, *,
+                      via: str = "edit", effective_on: dt.date | None = None) -> Task:
     """Apply `values` to `task` if nobody changed it meanwhile; record what changed from what to what.
 
     The update is conditional on the version the editor saw, so of two concurrent edits
     exactly one wins and the other gets StaleTask with the current values. The change and
     its history are written together or not at all.
+
+    `via` says which document allows the change: "edit" (the unit's own report or a draft plan's editing),
+    "amendment" (an approved amendment, effective from `effective_on`) or "correction" (the secretariat fixing
+    wording). Raises AmendmentRequired or YearClosed when the plan's state forbids it (check_writable).
     """
-    values = _consistent(task, values, now.astimezone(TZ).date())
+    today = now.astimezone(TZ).date()
+    values = _consistent(task, values, effective_on or today)
     changes = {k: [_plain(getattr(task, k)), _plain(v)] for k, v in values.items()
                if k in TRACKED and getattr(task, k) != v}
     if not changes:
         return task
     async with write_transaction():
+        await check_writable(task.id, changes, via)
         derived = {Task.started_on: values["started_on"]} if "started_on" in values else {}  # not history: follows status
         updated = await Task.update({**{getattr(Task, k): values[k] for k in changes}, **derived,
                                      Task.version: task.version + 1}).where(
@@ -87,14 +140,28 @@ async def change_task(task: Task, values: dict[str, Any], actor: User | None, no
         if not updated:
             raise StaleTask(await Task.objects().where(Task.id == task.id).first())
         await TaskEvent.insert(TaskEvent(task=task.id, actor=actor.id if actor else None, at=now,
-                                         action="updated", changes=changes))
+                                         action=via if via != "edit" else "updated", changes=changes,
+                                         effective_on=effective_on))
         if "due_date" in changes:
             # Boards at an earlier cut-off judge the task against the deadline then in force.
-            await TaskDeadline.insert(TaskDeadline(task=task.id, changed_on=now.astimezone(TZ).date(),
+            await TaskDeadline.insert(TaskDeadline(task=task.id, changed_on=effective_on or today,
                                                    old_due=task.due_date, new_due=values["due_date"]))
     for k in [*changes, *(["started_on"] if derived else [])]:
         setattr(task, k, values[k])
     task.version += 1
+    return task
+
+
+async def correct_wording(task: Task, values: dict[str, Any], actor: User, now: dt.datetime) -> Task:
+    """The secretariat's correction of an issued plan's wording (a spelling fix that changes no meaning): the
+    content, lead, partners and output only, recorded in the task's history and in the audit log."""
+    values = {k: v for k, v in values.items() if k in WORDING}
+    before = {k: getattr(task, k) for k in values}
+    async with write_transaction():
+        task = await change_task(task, values, actor, now, via="correction")
+        changed = {k: [before[k], v] for k, v in values.items() if before[k] != v}
+        if changed:
+            await audit.record(audit.TASK_CORRECTED, actor, now, target=f"task:{task.id}", changes=changed)
     return task
 
 

@@ -27,6 +27,13 @@ def _value(column: str, raw: Any) -> Any:
     return dt.date.fromisoformat(raw) if column in DATES and isinstance(raw, str) else raw
 
 
+def _later(event: dict[str, Any], as_of: dt.date) -> bool:
+    """Whether the change came into force after `as_of`: an amendment's from its date, the rest when recorded."""
+    if event.get("effective_on") is not None:
+        return _value("due_date", event["effective_on"]) > as_of
+    return event["at"] >= day_end(as_of)
+
+
 def as_it_was(task: dict[str, Any], events: Iterable[dict[str, Any]], as_of: dt.date) -> dict[str, Any]:
     """The task's columns as recorded by the end of `as_of`: every later update undone, newest first.
 
@@ -36,7 +43,7 @@ def as_it_was(task: dict[str, Any], events: Iterable[dict[str, Any]], as_of: dt.
     """
     then = dict(task)
     then["withdrawn_progress"] = None
-    later = [e for e in events if e["action"] == "updated" and e["at"] >= day_end(as_of)]
+    later = [e for e in events if e["action"] != "created" and _later(e, as_of)]
     for event in sorted(later, key=lambda e: (e["at"], e["id"]), reverse=True):
         for column, (old, new) in event["changes"].items():
             if column == "status" and old == "done" and new != "done":

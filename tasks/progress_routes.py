@@ -11,16 +11,19 @@ from litestar.response import Redirect, Template
 
 from app import access, clock
 from app.i18n import _
+from plans.tables import YearClose
 from tasks import queries
 from tasks.access import task_for_user
-from tasks.actions import ProgressRefused, StaleTask, live_evidence_count, report_progress
+from tasks.actions import ProgressRefused, StaleTask, TaskChangeError, live_evidence_count, report_progress
 from tasks.forms import progress_form
 from tasks.rules import Status
 
 
 async def _row_context(request: Request, task_id: int, mine: bool, **extra: Any) -> dict[str, Any]:
     row = await queries.task_row(task_id, clock.today())
-    writable = access.can_write_unit(access.require_user(request), row["unit_id"])
+    # A closed year's tasks are read-only: no "Update" button (the write itself is refused: YearClosed).
+    writable = (access.can_write_unit(access.require_user(request), row["unit_id"])
+                and not await YearClose.exists().where(YearClose.year == row["plan_year"]))
     return {"t": row, "writable": writable, "show_plan": mine, "statuses": list(Status), "today": clock.today(),
             "v": row, "row_errors": {}, "evidence_required": row["evidence_required"],
             "evidence_count": await live_evidence_count(task_id), **extra}
@@ -53,6 +56,8 @@ async def task_progress(request: Request, task_id: FromPath[int], data: URLEncod
             stale = _("Someone changed this task after you opened it. The page now shows the current values; "
                       "your edit was not saved.")
             return _edit_again(request, await _row_context(request, task_id, mine), {"stale": stale}, 409, None)
+        except TaskChangeError as exc:  # a closed year's tasks are read-only
+            return _edit_again(request, await _row_context(request, task_id, mine), {"status": str(exc)}, 409, data)
     # Built once, after the write: the row as it now stands (or as it stood, when refused).
     context = await _row_context(request, task_id, mine)
     if errors:

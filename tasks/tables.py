@@ -27,6 +27,7 @@ class Task(Table):
     added_on = Date(null=True, default=None)  # added to an issued plan (amendment): earlier boards leave it out
     started_on = Date(null=True, default=None)  # first reported under way: a cut-off before it counts "not started"
     version = Integer(default=1)  # bumped on every change; a stale edit is refused
+    carried_from = ForeignKey("self", null=True, on_delete=OnDelete.set_null)  # chuyển tiếp: the task it continues
 
 
 class TaskEvent(Table):
@@ -37,6 +38,7 @@ class TaskEvent(Table):
     at = Timestamptz(default=TimestamptzNow())
     action = Varchar(length=16)  # created, updated
     changes = JSON()  # {"status": ["in_progress", "done"], ...}
+    effective_on = Date(null=True, default=None)  # an amendment's date: the change holds from then, not from `at`
 
 
 class Evidence(Table):

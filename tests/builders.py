@@ -15,18 +15,20 @@ from typing import Any
 
 from app.auth import hash_password
 from app.tables import Session, Unit, User
-from plans.tables import Field, Plan
+from plans.tables import Field, Plan, YearClose
 from app.tables import ApiToken, AuditEvent, SignInClaim
 from reminders.tables import CalendarDay, OutboxEmail, Reminder, ReminderPolicy, SweepRun
 from scoring.tables import ManualScore, ScoringRule, ScoringRuleVersion
 from tasks.tables import Evidence, Task, TaskDeadline, TaskEvent
+from amendments.tables import Amendment, AmendmentChange, AmendmentEvent, AmendmentSettings
 
 PASSWORD = "correct horse battery"
 NOW = dt.datetime(2024, 7, 1, 9, 0, tzinfo=dt.timezone.utc)
 
 
-TABLES = (Reminder, OutboxEmail, SweepRun, CalendarDay, ReminderPolicy, ManualScore, ScoringRuleVersion, ScoringRule,
-          TaskDeadline, Evidence, TaskEvent, Task, Field, Plan, ApiToken, SignInClaim, Session, User, Unit)
+TABLES = (AmendmentEvent, AmendmentChange, Amendment, AmendmentSettings,
+          Reminder, OutboxEmail, SweepRun, CalendarDay, ReminderPolicy, ManualScore, ScoringRuleVersion, ScoringRule,
+          TaskDeadline, Evidence, TaskEvent, Task, Field, Plan, YearClose, ApiToken, SignInClaim, Session, User, Unit)
 
 
 async def _empty_audit_log() -> None:
@@ -111,9 +113,10 @@ class TaskSpec:
 
 
 def make_plan(unit: Unit, year: int = 2024, fields: dict[str, list[TaskSpec]] | None = None,
-              title: str = "Kế hoạch CCHC năm 2024") -> Plan:
+              title: str = "Kế hoạch CCHC năm 2024", status: str = "issued") -> Plan:
+    """An issued plan (its tasks then change by amendment: `amend`), or a draft one edited directly."""
     plan = Plan(unit=unit.id, year=year, title=title, doc_number="15/KH-STP", doc_date=dt.date(year, 1, 18),
-                status="issued")
+                status=status)
     plan.save().run_sync()
     for position, (name, specs) in enumerate((fields or {}).items(), start=1):
         field = Field(plan=plan.id, position=position, name=name, component=position)
@@ -244,6 +247,7 @@ def build_world() -> SimpleNamespace:
     from scoring.examples import EXAMPLES
     from scoring.rules import dump_rule, parse_rule
     from tasks.evidence import add_evidence
+    from amendments import actions as amendment_actions
 
     empty_all_tables()
     w = make_actors()
@@ -253,6 +257,10 @@ def build_world() -> SimpleNamespace:
     w.field = Field.objects().where(Field.plan == w.plan.id).first().run_sync()
     w.task = Task.objects().where(Task.field == w.field.id).first().run_sync()
     [w.evidence] = run(add_evidence(w.task.id, [Upload("bao-cao.pdf", io.BytesIO(PDF))], {}, w.focal_a, NOW))
+    # An amendment of the plan cancelling the task, drafted by the focal point and submitted by the head.
+    w.amendment = amend(w.plan.id, [{"action": "cancel", "task": w.task.id}], w.focal_a, day=clock.today(),
+                        approve=False)
+    run(amendment_actions.attach_file(w.amendment.id, Upload("25-KH-STP.pdf", io.BytesIO(PDF)), w.focal_a, NOW))
     w.rule = run(create_rule(w.year, "", dump_rule(parse_rule(EXAMPLES["stepped"](w.year))), w.secretariat, NOW,
                              "Ví dụ 1"))
     stored = run(store_evidence(Upload("bien-ban.pdf", io.BytesIO(PDF))))
@@ -270,3 +278,16 @@ def build_world() -> SimpleNamespace:
     w.sessions = {r: run(start_session(getattr(w, r), now)) for r in roles}
     w.tokens = {r: run(create_token(getattr(w, r), "matrix", now)) for r in roles}  # tokens expire
     return w
+
+
+def amend(plan_id: int, changes: list[dict], actor: User, day: dt.date = dt.date(2024, 6, 1),
+          approve: bool = True, number: str = "25/KH-STP", reason: str = "Điều chỉnh kế hoạch") -> Any:
+    """An amendment of an issued plan drafted, submitted and (unless `approve` is False) approved by `actor`, through
+    the amendments' own actions: how a test changes an issued plan's tasks since only an amendment may."""
+    from amendments import actions
+
+    values = {"number": number, "date": day, "reason": reason}
+    at = max(NOW, dt.datetime.combine(day, dt.time(10), dt.timezone.utc))  # acted on once signed, never before
+    amendment = run(actions.create_amendment(plan_id, values, changes, actor, at))
+    run(actions.submit(amendment.id, None, actor, at))
+    return run(actions.approve(amendment.id, None, actor, at)) if approve else amendment

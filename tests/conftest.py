@@ -138,3 +138,20 @@ def shared_data() -> Path:
     path = Path(__file__).resolve().parents[2] / "shared" / "data"
     assert path.is_dir(), f"the shared test spreadsheets are missing: {path}"
     return path
+
+
+@pytest.fixture(scope="module")
+def two_app_processes(tmp_path_factory):
+    """Two app processes (`parplan serve --workers 2`) on the test database, shared by a module's race tests; the
+    address to send simultaneous requests to. No request may end in a traceback in their log."""
+    import secrets
+
+    from bench import load
+    from tests.builders import free_port
+
+    env = {**os.environ, "PARPLAN_DB_POOL": "true", "PARPLAN_SECRET_KEY": secrets.token_urlsafe(48)}
+    port, log = free_port(), tmp_path_factory.mktemp("races") / "server.log"
+    server = load.start_server(env, port, workers=2, log=log)
+    yield f"http://127.0.0.1:{port}"
+    load.stop_server(server)
+    assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")[-4000:]

@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("app", "tasks", "plans", "scoring", "board", "reminders", "accounts", "workers")
+PACKAGES = ("app", "tasks", "plans", "scoring", "amendments", "board", "reminders", "accounts", "years", "units",
+            "workers")
 DOMAINS = ("tasks", "plans", "scoring", "board", "reminders", "accounts")
 # app/ modules that assemble the domains (the top floor); every other app module is the ground floor.
-ASSEMBLY = ("app.factory", "app.asgi", "app.cli", "app.cli_reminders", "app.demo", "app.demo_data",
-            "app.demo_scoring", "app.backup", "app.backup_postgres", "app.backup_restore", "app.piccolo_conf")
-FLOORS = {"tasks": 1, "plans": 2, "scoring": 3, "board": 4, "reminders": 4, "accounts": 4}
-ASSEMBLY_FLOOR = 5
+ASSEMBLY = ("app.factory", "app.asgi", "app.cli", "app.cli_reminders", "app.cli_units", "app.demo", "app.demo_data",
+            "app.demo_scoring", "app.demo_years", "app.backup", "app.backup_postgres", "app.backup_restore", "app.piccolo_conf")
+FLOORS = {"tasks": 1, "plans": 2, "scoring": 3, "amendments": 3, "board": 4, "reminders": 4, "accounts": 4,
+          "years": 5, "units": 6}
+ASSEMBLY_FLOOR = 7
 # A task belongs to a field of a plan: tasks' tables (and what reads them) may name the plan tables.
 ALLOWED_UPWARD = {("tasks", "plans.tables")}
 MAX_LINES = 400

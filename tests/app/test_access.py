@@ -9,7 +9,9 @@ from tests.builders import TaskSpec, count, make_plan
 
 @pytest.fixture
 def plan_a(actors):
-    return make_plan(actors.unit_a, 2024, {"Thể chế": [TaskSpec("Việc của A", dt.date(2024, 6, 30))]})
+    """A draft plan: its unit adds to it directly (an issued plan takes new tasks by amendment)."""
+    return make_plan(actors.unit_a, 2024, {"Thể chế": [TaskSpec("Việc của A", dt.date(2024, 6, 30))]},
+                     status="draft")
 
 
 @pytest.mark.parametrize("who", ["focal_b", "steering", "secretariat", "admin"])

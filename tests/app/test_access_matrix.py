@@ -29,6 +29,7 @@ from plans.spreadsheet_write import write_plan
 from plans.tables import Plan
 from tasks.tables import Task
 from tests.builders import PDF, build_world, restore_tables, table_snapshot
+from tests.units.lists import kept_list
 
 # Once, on SQLite: the guards do not depend on the database kind; the PostgreSQL pass would take 2–3 min more.
 pytestmark = pytest.mark.only_db("sqlite")
@@ -93,7 +94,7 @@ RULES: dict[str, dict[str, str]] = {
     "POST /plans/import": UNIT_A_WRITERS,
     "POST /plans/import/confirm": UNIT_A_WRITERS,
     "GET /tasks/{task_id}": SIGNED_IN,
-    "POST /tasks/{task_id}": UNIT_A_WRITERS,
+    "POST /tasks/{task_id}": allow("admin", "secretariat", "head_a", "focal_a"),  # the secretariat: wording only
     "GET /tasks/{task_id}/history": SIGNED_IN,
     "POST /tasks/{task_id}/evidence": UNIT_A_WRITERS,
     "GET /evidence/{evidence_id}/download": SIGNED_IN,
@@ -128,12 +129,59 @@ RULES: dict[str, dict[str, str]] = {
     "GET /admin/deliveries/{email_id}": ADMIN_ONLY,
     "POST /admin/deliveries/{email_id}/retry": ADMIN_ONLY,
     "GET /admin/deliveries/{email_id}/eml": ADMIN_ONLY,
+    # Units over time (units/): the administrator and the secretariat.
+    "GET /units": SECRETARIAT_OR_ADMIN,
+    "POST /units": SECRETARIAT_OR_ADMIN,
+    "GET /units/{unit_id}": SECRETARIAT_OR_ADMIN,
+    "POST /units/{unit_id}": SECRETARIAT_OR_ADMIN,
+    "POST /units/{unit_id}/end": SECRETARIAT_OR_ADMIN,
+    "POST /units/{unit_id}/split": SECRETARIAT_OR_ADMIN,
+    "POST /units/{unit_id}/carry": SECRETARIAT_OR_ADMIN,
+    "GET /units/merge": SECRETARIAT_OR_ADMIN,
+    "POST /units/merge": SECRETARIAT_OR_ADMIN,
+    "GET /units/import": SECRETARIAT_OR_ADMIN,
+    "POST /units/import": SECRETARIAT_OR_ADMIN,
+    "POST /units/import/confirm": SECRETARIAT_OR_ADMIN,
+    # Plan years (years/): the secretariat closes a year; a unit carries its tasks on and starts next year's plan.
+    "GET /years": SECRETARIAT_OR_ADMIN,
+    "GET /years/{year}/close": SECRETARIAT_OR_ADMIN,
+    "POST /years/{year}/close": SECRETARIAT_OR_ADMIN,  # this year cannot close yet: the form's own refusal
+    "GET /plans/{plan_id}/carry": allow("secretariat", "head_a", "focal_a"),
+    "POST /plans/{plan_id}/carry": allow("secretariat", "head_a", "focal_a"),
+    "GET /plans/{plan_id}/next-year": UNIT_A_WRITERS,
+    "POST /plans/{plan_id}/next-year": UNIT_A_WRITERS,
+    "GET /plans/from-last-year": UNIT_PEOPLE,
     "GET /api/plans": SIGNED_IN,
     "GET /api/plans/{plan_id}": SIGNED_IN,
     "PATCH /api/tasks/{task_id}": UNIT_A_WRITERS,
     "GET /api/tasks/{task_id}/evidence": SIGNED_IN,
     "POST /api/tasks/{task_id}/evidence": UNIT_A_WRITERS,
     "GET /api/board": BOARD_READERS,
+    # Amendments (amendments/api.py): the world's amendment is submitted, drafted by focal_a.
+    "GET /api/plans/{plan_id}/amendments": SIGNED_IN,
+    "POST /api/plans/{plan_id}/amendments": allow("admin", "secretariat", "head_a", "focal_a"),
+    "GET /api/amendments/{amendment_id}": UNIT_A_AND_BOARD,  # not approved yet: the unit's working paper
+    "POST /api/amendments/{amendment_id}/submit": allow("head_a"),  # a focal point only where allowed
+    "POST /api/amendments/{amendment_id}/approve": SECRETARIAT_OR_ADMIN,
+    "POST /api/amendments/{amendment_id}/return": SECRETARIAT_OR_ADMIN,
+    "POST /api/amendments/{amendment_id}/withdraw": allow("head_a", "focal_a"),  # the unit's own: the unit withdraws
+    # The amendment pages (amendments/routes.py, plan_routes.py): the same rights as the API.
+    "GET /plans/{plan_id}/amendments": SIGNED_IN,
+    "GET /plans/{plan_id}/amendments/_summary": SIGNED_IN,
+    "GET /plans/{plan_id}/as-issued": SIGNED_IN,
+    "GET /plans/{plan_id}/amendments/new": allow("admin", "secretariat", "head_a", "focal_a"),
+    "GET /plans/{plan_id}/amendments/_change": allow("admin", "secretariat", "head_a", "focal_a"),
+    "POST /plans/{plan_id}/amendments": allow("admin", "secretariat", "head_a", "focal_a"),
+    "POST /plans/{plan_id}/amendments/settings": SECRETARIAT_OR_ADMIN,
+    "GET /amendments/{amendment_id}": UNIT_A_AND_BOARD,
+    "GET /amendments/{amendment_id}/file": UNIT_A_AND_BOARD,
+    "POST /amendments/{amendment_id}/file": allow("admin", "secretariat", "head_a", "focal_a"),
+    "GET /amendments/{amendment_id}/edit": allow("admin", "secretariat", "head_a", "focal_a"),
+    "POST /amendments/{amendment_id}/edit": allow("admin", "secretariat", "head_a", "focal_a"),
+    "POST /amendments/{amendment_id}/submit": allow("head_a"),
+    "POST /amendments/{amendment_id}/approve": SECRETARIAT_OR_ADMIN,
+    "POST /amendments/{amendment_id}/return": SECRETARIAT_OR_ADMIN,
+    "POST /amendments/{amendment_id}/withdraw": allow("head_a", "focal_a"),
 }
 
 # Path parameters: objects of unit A, built afresh by build_world().
@@ -141,7 +189,7 @@ PARAMS: dict[str, Callable[[SimpleNamespace], int]] = {
     "plan_id": lambda w: w.plan.id, "field_id": lambda w: w.field.id, "task_id": lambda w: w.task.id,
     "evidence_id": lambda w: w.evidence.id, "user_id": lambda w: w.focal_a.id, "unit_id": lambda w: w.unit_a.id,
     "year": lambda w: w.year, "rule_id": lambda w: w.rule.id, "score_id": lambda w: w.score.id,
-    "email_id": lambda w: w.email.id, "day_id": lambda w: w.day.id,
+    "email_id": lambda w: w.email.id, "day_id": lambda w: w.day.id, "amendment_id": lambda w: w.amendment.id,
     "token": lambda w: "no-such-link",  # a password link (the real ones: tests/accounts)
     "token_id": lambda w: ApiToken.select(ApiToken.id).where(ApiToken.user == w.focal_a.id).first().run_sync()["id"],
 }
@@ -204,6 +252,13 @@ REQUESTS: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "POST /reminders/calendar": lambda w: {"data": {"day": _weekday(w.year + 1, 10, 5), "kind": "workday",
                                                     "name": "Làm bù"}},
     "POST /profile": lambda w: {"data": {"reminders": "on", "reminder_hour": "8"}},
+    "POST /years/{year}/close": lambda w: {"data": {"closed_on": f"31/12/{w.year}", "note": ""}},
+    "POST /plans/{plan_id}/next-year": lambda w: {"data": {"title": f"Kế hoạch CCHC năm {w.year + 1}"}},
+    "POST /units": lambda w: {"data": {"code": "SNV", "name": "Sở Nội vụ", "kind": "department",
+                                       "decision_number": "1/QĐ-UBND", "decision_date": f"01/03/{w.year}"}},
+    "POST /units/{unit_id}": lambda w: {"data": {"name": "Sở Tư pháp mới", "decision_number": "2/QĐ-UBND",
+                                                 "decision_date": f"01/03/{w.year}"}},
+    "POST /units/import/confirm": lambda w: {"data": {"digest": kept_list([("SNV", "Sở Nội vụ", "sở", "")])}},
     "POST /profile/password": lambda w: {"data": {"current": w.password, "new": "mat khau moi dai",
                                                   "confirm": "mat khau moi dai"}},
     "POST /password/forgot": lambda w: {"data": {"email": w.focal_a.email}},
@@ -213,6 +268,17 @@ REQUESTS: dict[str, Callable[[SimpleNamespace], dict[str, Any]]] = {
     "PATCH /api/tasks/{task_id}": lambda w: {"json": {"version": 1, "progress": 60}},
     "POST /api/tasks/{task_id}/evidence": lambda w: {"files": _pdf("bao-cao-api.pdf")},
     "GET /api/board": lambda w: {"params": {"year": w.year}},
+    "POST /api/plans/{plan_id}/amendments": lambda w: {"json": {
+        "number": "30/KH-STP", "date": dt.date.today().isoformat(), "reason": "Điều chỉnh",
+        "changes": [{"action": "redate", "task": w.task.id, "due_text": f"Quý IV/{w.year}"}]}},
+    "POST /api/amendments/{amendment_id}/return": lambda w: {"json": {"comment": "Thiếu căn cứ"}},
+    "GET /plans/{plan_id}/amendments/_change": lambda w: {"params": {"action": "cancel"}},
+    "POST /plans/{plan_id}/amendments": lambda w: {"data": {
+        "number": "31/KH-STP", "date": dt.date.today().strftime("%d/%m/%Y"), "reason": "Điều chỉnh", "row": "0",
+        "c-0-action": "redate", "c-0-task": str(w.task.id), "c-0-due_text": f"Quý IV/{w.year}"}},
+    "POST /plans/{plan_id}/amendments/settings": lambda w: {"data": {"focal_may_submit": "on"}},
+    "POST /amendments/{amendment_id}/file": lambda w: {"files": [("files", ("25-KH-STP.pdf", PDF, "application/pdf"))]},
+    "POST /amendments/{amendment_id}/return": lambda w: {"data": {"comment": "Thiếu căn cứ", "version": "0"}},
 }
 
 

@@ -38,16 +38,18 @@ def cell_texts(body: bytes) -> set[str]:
 
 
 def save_hostile_task(web, actors) -> Plan:
-    """Unit A's focal point types the hostile values into a task's form, as the issue describes."""
+    """Unit A's focal point types the hostile values into a task's form, as the issue describes, while the plan
+    is a draft (an issued plan's tasks change by amendment); then the plan is issued."""
     year = clock.today().year
     plan = make_plan(actors.unit_a, year, {"Thể chế": [TaskSpec("Rà soát văn bản", dt.date(year, 6, 30))]},
-                     title=f"Kế hoạch CCHC năm {year}")
+                     title=f"Kế hoạch CCHC năm {year}", status="draft")
     task = Task.objects().first().run_sync()
     web.login(actors.focal_a)
     saved = web.post(f"/tasks/{task.id}", {"content": OTHERS[0], "lead": OTHERS[1], "partners": LEAK,
                                            "output": CALC, "note": OTHERS[2], "due_text": f"30/06/{year}",
                                            "version": str(task.version)})
     assert saved.status_code == 303, saved.text
+    Plan.update({Plan.status: "issued"}).where(Plan.id == plan.id).run_sync()
     return plan
 
 

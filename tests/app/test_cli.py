@@ -20,6 +20,13 @@ def test_unit_and_user_creation_from_the_command_line():
     unit = Unit.objects().first().run_sync()
     assert (user.email, user.role, user.unit, unit.code) == ("daumoi@stp.vn", "focal_point", unit.id, "STP")
     assert user.password_hash.startswith("$argon2") and verify_password(user.password_hash, "mat-khau-dai")
+    # The unit's history starts with its creation, and the act is in the audit log.
+    from app.tables import AuditEvent
+    from units.tables import UnitEvent
+
+    assert [e["action"] for e in UnitEvent.select(UnitEvent.action).where(UnitEvent.unit == unit.id).run_sync()] == [
+        "created"]
+    assert AuditEvent.count().where(AuditEvent.action == "unit_created").run_sync() == 1
 
 
 def test_a_generated_password_is_printed_once():

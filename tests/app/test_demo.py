@@ -1,9 +1,10 @@
 import datetime as dt
 
+from amendments.tables import Amendment
 from app import demo
 from app.tables import Unit, User
 from plans.queries import plan_view
-from plans.tables import Plan
+from plans.tables import Plan, YearClose
 from tasks.tables import Task
 from tests.builders import count, run
 
@@ -12,7 +13,7 @@ NOW = dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
 
 def test_the_demo_province_has_stp_at_26_of_28_and_an_account_per_role():
     run(demo.load(NOW))
-    stp = Plan.objects().where(Plan.unit.code == "STP").first().run_sync()
+    stp = Plan.objects().where((Plan.unit.code == "STP") & (Plan.year == 2024)).first().run_sync()
     view = run(plan_view(stp.id, dt.date(2024, 12, 31)))
     assert (len(view.fields), view.task_count) == (7, 28)
     assert view.completion.fraction_text == "26/28" and view.completion.percent_text == "92,86%"
@@ -42,9 +43,43 @@ def test_done_tasks_carry_reviewed_pdf_evidence_and_this_year_has_a_plan():
 
 def test_loading_the_demo_twice_changes_nothing():
     run(demo.load(NOW))
-    before = (count(Unit), count(User), count(Plan), count(Task))
+    before = (count(Unit), count(User), count(Plan), count(Task), count(Amendment), count(YearClose))
     run(demo.load(NOW))
-    assert (count(Unit), count(User), count(Plan), count(Task)) == before
+    assert (count(Unit), count(User), count(Plan), count(Task), count(Amendment), count(YearClose)) == before
+
+
+def test_the_demo_years_follow_today_with_the_plans_life_on_record():
+    run(demo.load(NOW))
+    # Every year before this one is closed, this one is open.
+    closed = {y.year: y.closed_on for y in YearClose.objects().run_sync()}
+    assert closed == {2024: dt.date(2025, 1, 15), 2025: dt.date(2026, 1, 15)}
+    # One amendment approved (a task of Sở Công Thương's 2024 plan cancelled from 15/07/2024), one waiting.
+    amendments = Amendment.objects(Amendment.plan).order_by(Amendment.id).run_sync()
+    assert [(a.plan.year, a.status) for a in amendments] == [(2024, "approved"), (2026, "submitted")]
+    assert {a.plan.unit for a in amendments} == {Unit.objects().get(Unit.code == "SCT").run_sync().id}
+    cancelled = Task.objects().where((Task.status == "cancelled") & (Task.field.plan == amendments[0].plan.id)
+                                     ).run_sync()
+    assert [t.cancelled_on for t in cancelled] == [dt.date(2024, 7, 15)]
+    assert Task.count().where(Task.status == "cancelled").run_sync() == 1  # no task is cancelled by hand
+    # Last year's unfinished tasks were carried into this year's plans, each linked to where it came from.
+    for code in demo.CURRENT_YEAR_UNITS:
+        last, this = (Plan.objects().where((Plan.unit.code == code) & (Plan.year == y)).first().run_sync()
+                      for y in (2025, 2026))
+        carried = Task.objects(Task.carried_from.field.plan).where(
+            (Task.field.plan == this.id) & Task.carried_from.is_not_null()).run_sync()
+        unfinished = Task.count().where((Task.field.plan == last.id) & Task.status.is_in(
+            ["not_started", "in_progress"])).run_sync()
+        assert len(carried) == unfinished > 0, code
+        assert {t.carried_from.field.plan.id for t in carried} == {last.id}
+
+
+def test_the_demo_loaded_a_year_later_closes_the_year_that_ended():
+    later = dt.datetime(2027, 3, 1, 3, tzinfo=dt.timezone.utc)
+    run(demo.load(later))
+    closed = {y.year: y.closed_on for y in YearClose.objects().run_sync()}
+    assert closed == {2024: dt.date(2025, 1, 15), 2025: dt.date(2026, 1, 15), 2026: dt.date(2027, 1, 15)}
+    years = {p["year"] for p in Plan.select(Plan.year).where(Plan.unit.code == "STP").run_sync()}
+    assert years == {2024, 2026, 2027}
 
 
 def _demo_plans():

@@ -10,8 +10,8 @@ from app import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-METHODS = [("app/**.py", "python"), ("accounts/**.py", "python"), ("plans/**.py", "python"), ("tasks/**.py", "python"), ("scoring/**.py", "python"), ("board/**.py", "python"), ("reminders/**.py", "python"),
-           ("workers/**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [("app/**.py", "python"), ("amendments/**.py", "python"), ("accounts/**.py", "python"), ("plans/**.py", "python"), ("tasks/**.py", "python"), ("scoring/**.py", "python"), ("board/**.py", "python"), ("reminders/**.py", "python"),
+           ("workers/**.py", "python"), ("units/**.py", "python"), ("years/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
 def source_messages() -> set[str]:

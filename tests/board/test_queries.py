@@ -106,7 +106,7 @@ def test_adding_a_task_to_an_issued_plan_records_the_day_and_to_a_draft_plan_doe
 
     plan = make_plan(make_unit(), fields={"F": [TaskSpec("a", DUE)]})
     field = Field.objects().first().run_sync()
-    added = run(add_task(field, {"content": "b", "due_date": DUE}, None, NOW))
+    added = run(add_task(field, {"content": "b", "due_date": DUE}, None, NOW, via="amendment"))
     assert added.added_on == NOW.date()
     Plan.update({Plan.status: "draft"}).where(Plan.id == plan.id).run_sync()
     drafted = run(add_task(field, {"content": "c", "due_date": DUE}, None, NOW))

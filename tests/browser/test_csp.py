@@ -20,7 +20,7 @@ def _same_site_links(page, server: str) -> list[str]:
         parts = urlsplit(href)
         if parts.netloc or not parts.path.startswith("/") or parts.path.endswith((".xlsx", ".csv", ".eml")):
             continue
-        if "/download" in parts.path or parts.path.startswith("/evidence/"):
+        if "/download" in parts.path or parts.path.startswith("/evidence/") or parts.path.endswith("/file"):
             continue
         paths.append(href)
     return paths

@@ -39,6 +39,7 @@ def test_the_boards_cut_off_is_typed_or_picked_as_dd_mm_yyyy(page, server, sign_
     as_of.press("Enter")
     expect(page).to_have_url(re.compile(r"as_of=30%2F06%2F2026"))
     expect(page.locator("input[name=as_of]")).to_have_value("30/06/2026")
+    page.wait_for_load_state("networkidle")  # the board's swap is over: the picker below is the one that stays
     # The calendar button opens the browser's own picker; the day picked there comes back as dd/mm/yyyy.
     expect(page.get_by_role("button", name="Chọn ngày")).to_be_visible()
     page.locator("#board-as-of .date-native").evaluate(

@@ -11,7 +11,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(page, server):
 
 def test_the_stp_focal_point_opens_the_2024_plan_and_sees_26_of_28(page, server, shot, sign_in):
     sign_in("daumoi.stp@demo.parplan.vn")
-    expect(page.locator("#plans tbody tr")).to_have_count(2)  # 2024 and this year
+    expect(page.locator("#plans tbody tr")).to_have_count(3)  # 2024, last year and this year
     page.get_by_role("link", name="Kế hoạch cải cách hành chính năm 2024").click()
     expect(page.locator("[data-field]")).to_have_count(7)
     expect(page.locator("[data-task]")).to_have_count(28)
@@ -22,8 +22,19 @@ def test_the_stp_focal_point_opens_the_2024_plan_and_sees_26_of_28(page, server,
 
 
 def test_adding_a_task_swaps_the_plan_in_place_and_updates_the_ratio(page, server, shot, sign_in):
+    """Tasks are added by hand to a draft: next year's plan, which the focal point starts in December (an issued
+    plan takes new tasks only through an amendment, tests/browser/test_amendments.py)."""
+    import datetime as dt
+
     sign_in("daumoi.sct@demo.parplan.vn")
-    page.locator("#plans a").first.click()
+    page.goto(f"{server}/plans/new")
+    page.get_by_label("Năm", exact=True).fill(str(dt.date.today().year + 1))
+    page.get_by_label("Tên kế hoạch").fill("Kế hoạch cải cách hành chính năm sau")
+    page.get_by_role("button", name="Tạo kế hoạch").click()
+    page.locator("summary", has_text="Thêm lĩnh vực").click()
+    page.get_by_label("Tên lĩnh vực").fill("Cải cách thủ tục hành chính")
+    page.locator("form[action$='/fields'] button[type=submit]").click()
+    expect(page.locator("[data-field]")).to_have_count(1)
     ratio_before = page.locator("#plan-ratio strong").inner_text()
     done, counted = map(int, ratio_before.split(" ")[0].split("/"))
     page.evaluate("window.__marker = 'same page'")  # survives only if htmx swaps without a reload

@@ -1,8 +1,10 @@
 """The focal point's year: evidence, marking done, the ratio following; other units kept out.
 
-Runs after test_journeys.py (file order): it moves Sở Tư pháp from 26/28 to 27/28.
+Runs after test_journeys.py (file order): it marks one of Sở Tư pháp's overdue tasks of this year done (2024 is
+closed and stays at 26/28).
 """
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -10,7 +12,6 @@ import sys
 import httpx
 from playwright.sync_api import expect
 
-OPEN_TASK = "Kiểm tra việc chấp hành kỷ luật, kỷ cương hành chính"
 PDF_NAME = "Báo cáo kết quả kiểm tra kỷ luật.pdf"
 
 
@@ -22,15 +23,25 @@ def open_stp_plan(page, server):
 def test_the_focal_point_marks_a_task_done_with_a_pdf_and_the_ratio_follows(page, server, sign_in, shot, tmp_path):
     sign_in("daumoi.stp@demo.parplan.vn")
     open_stp_plan(page, server)
+    # 2024 is closed: its figures are final and no task of it can be updated any more.
     expect(page.locator("#plan-ratio")).to_contain_text("26/28 (92,86%)")
-    page.locator("[data-task]", has_text=OPEN_TASK).get_by_role("link").click()
+    expect(page.locator("body")).to_contain_text("Năm 2024 đã khóa sổ")
+    expect(page.get_by_role("button", name="Cập nhật")).to_have_count(0)
+
+    # This year's plan: an overdue task, proved by a PDF, then marked done.
+    year = dt.date.today().year
+    page.goto(f"{server}/plans")
+    page.get_by_role("link", name=f"Kế hoạch cải cách hành chính năm {year}").click()
+    done, counted = map(int, page.locator("#plan-ratio strong").inner_text().split(" ")[0].split("/"))
+    row = page.locator("[data-task]", has_text="Quá hạn").first
+    task_row = f"#{row.get_attribute('id')}"
+    row.get_by_role("link").first.click()
 
     pdf = tmp_path / PDF_NAME
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
     page.set_input_files("input[name=files]", str(pdf))
     page.get_by_label("Số/ký hiệu").fill("45/BC-STP")
     page.get_by_role("button", name="Tải lên").click()
-    expect(page.locator("[data-evidence]")).to_have_count(1)
     expect(page.locator("[data-evidence]")).to_contain_text("45/BC-STP")
     with page.expect_download() as download:
         page.locator("[data-evidence] a", has_text=PDF_NAME).click()
@@ -38,15 +49,14 @@ def test_the_focal_point_marks_a_task_done_with_a_pdf_and_the_ratio_follows(page
     assert open(download.value.path(), "rb").read() == pdf.read_bytes()
     shot("task-evidence")
 
-    page.locator(".crumbs a", has_text="Kế hoạch cải cách hành chính năm 2024").click()
-    row = page.locator("[data-task]", has_text=OPEN_TASK)
-    row.get_by_role("button", name="Cập nhật").click()
+    page.locator(".crumbs a", has_text=f"Kế hoạch cải cách hành chính năm {year}").click()
+    page.locator(task_row).get_by_role("button", name="Cập nhật").click()
     editing = page.locator("tr[data-editing]")
     editing.get_by_label("Trạng thái").select_option("done")
     editing.get_by_role("button", name="Lưu").click()
-    expect(page.locator("#plan-ratio")).to_contain_text("27/28 (96,43%)")
-    expect(page.locator("[data-task]", has_text=OPEN_TASK)).to_contain_text("Hoàn thành trễ hạn")
-    shot("stp-27-of-28")
+    expect(page.locator("#plan-ratio")).to_contain_text(f"{done + 1}/{counted} (")
+    expect(page.locator(task_row)).to_contain_text("Hoàn thành trễ hạn")
+    shot("stp-task-done")
 
 
 def test_another_units_focal_point_gets_no_edit_controls_and_the_api_refuses_it(page, server, sign_in):

@@ -106,7 +106,7 @@ def test_a_second_plan_for_the_same_year_is_refused(web, actors):
 
 
 def test_a_task_page_shows_its_history(web, actors):
-    plan = make_plan(actors.unit_a, 2024, {"Thể chế": []})
+    plan = make_plan(actors.unit_a, 2024, {"Thể chế": []}, status="draft")
     field = Field.objects().first().run_sync()
     web.login(actors.focal_a)
     web.post(f"/fields/{field.id}/tasks", {"content": "Việc có lịch sử", "due_text": "Tháng 6/2024"})

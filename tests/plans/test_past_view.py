@@ -23,8 +23,10 @@ def at(day: dt.date, hour: int = 9) -> dt.datetime:
 
 
 def change(content: str, when: dt.date, **values) -> None:
+    """A report of progress; a deadline moved is an amendment, effective from `when`."""
     task = Task.objects().where(Task.content == content).first().run_sync()
-    run(change_task(task, values, None, at(when)))
+    via = {"via": "amendment", "effective_on": when} if "due_date" in values else {}
+    run(change_task(task, values, None, at(when), **via))
 
 
 def plan_with_history(unit):

@@ -80,7 +80,8 @@ def test_uploads_with_errors_are_not_kept_on_disk(web, actors, shared_data):
 
 
 def test_a_task_added_by_hand_continues_the_fields_numbering(web, actors):
-    make_plan(actors.unit_a, 2024, {"Thể chế": [TaskSpec("Việc 2.1", dt.date(2024, 3, 31), number="2.1")]})
+    make_plan(actors.unit_a, 2024, {"Thể chế": [TaskSpec("Việc 2.1", dt.date(2024, 3, 31), number="2.1")]},
+              status="draft")  # an issued plan takes new tasks by amendment (tests/amendments)
     field = Field.objects().first().run_sync()
     web.login(actors.focal_a)
     web.post(f"/fields/{field.id}/tasks", {"content": "Việc tiếp theo", "due_text": "Quý II"})

@@ -13,9 +13,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import io
-import os
 import re
-import secrets
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -30,7 +28,7 @@ from bench import load
 from tasks import evidence
 from tasks.evidence import add_evidence
 from tasks.tables import Evidence, Task, TaskEvent
-from tests.builders import NOW, PASSWORD, PDF, TaskSpec, free_port, make_plan, make_user, run
+from tests.builders import NOW, PASSWORD, PDF, TaskSpec, make_plan, make_user, run
 
 ROUNDS = 10
 LAST_FILE = "is the only evidence of a task marked done"
@@ -39,14 +37,8 @@ REVIEWED_MEANWHILE = "Someone reviewed this file a moment ago"
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    """Two app processes on the test database (the module's tests share them; each signs in afresh)."""
-    env = {**os.environ, "PARPLAN_DB_POOL": "true", "PARPLAN_SECRET_KEY": secrets.token_urlsafe(48)}
-    port, log = free_port(), tmp_path_factory.mktemp("races") / "server.log"
-    server = load.start_server(env, port, workers=2, log=log)
-    yield f"http://127.0.0.1:{port}"
-    load.stop_server(server)
-    assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")[-4000:]
+def base_url(two_app_processes):
+    return two_app_processes
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from tests.builders import TaskSpec, make_plan
 
 
 def one_task(actors):
-    make_plan(actors.unit_a, 2024, {"Thể chế": [TaskSpec("Rà soát văn bnả", dt.date(2024, 6, 30))]})
+    """A draft plan's task: its unit edits it directly (an issued plan's changes by amendment: tests/amendments)."""
+    make_plan(actors.unit_a, 2024, {"Thể chế": [TaskSpec("Rà soát văn bnả", dt.date(2024, 6, 30))]}, status="draft")
     return Task.objects().first().run_sync()
 
 
