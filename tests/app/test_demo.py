@@ -6,13 +6,30 @@ from app.tables import Unit, User
 from plans.queries import plan_view
 from plans.tables import Plan, YearClose
 from tasks.tables import Task
-from tests.builders import count, run
+import pytest
+
+from tests.builders import count, empty_all_tables, run
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
 
 
-def test_the_demo_province_has_stp_at_26_of_28_and_an_account_per_role():
+@pytest.fixture(scope="module", autouse=True)
+def demo_province(database):
+    """The demo loads once for the module (it takes seconds): the tests below read it, and the ones that load it
+    again check that nothing changes, or start from empty themselves (the last one)."""
+    empty_all_tables()
     run(demo.load(NOW))
+    yield
+    empty_all_tables()
+
+
+@pytest.fixture(autouse=True)
+def clean_tables():
+    """Overrides the suite's per-test emptying: the demo province above stays for the whole module."""
+    yield
+
+
+def test_the_demo_province_has_stp_at_26_of_28_and_an_account_per_role():
     stp = Plan.objects().where((Plan.unit.code == "STP") & (Plan.year == 2024)).first().run_sync()
     view = run(plan_view(stp.id, dt.date(2024, 12, 31)))
     assert (len(view.fields), view.task_count) == (7, 28)
@@ -30,7 +47,6 @@ def test_the_demo_province_has_stp_at_26_of_28_and_an_account_per_role():
 def test_done_tasks_carry_reviewed_pdf_evidence_and_this_year_has_a_plan():
     from tasks.tables import Evidence
 
-    run(demo.load(NOW))
     done = Task.count().where(Task.status == "done").run_sync()
     assert Evidence.count().run_sync() == done > 26
     assert Evidence.count().where(Evidence.review == "accepted").run_sync() > done // 2
@@ -42,14 +58,12 @@ def test_done_tasks_carry_reviewed_pdf_evidence_and_this_year_has_a_plan():
 
 
 def test_loading_the_demo_twice_changes_nothing():
-    run(demo.load(NOW))
     before = (count(Unit), count(User), count(Plan), count(Task), count(Amendment), count(YearClose))
     run(demo.load(NOW))
     assert (count(Unit), count(User), count(Plan), count(Task), count(Amendment), count(YearClose)) == before
 
 
 def test_the_demo_years_follow_today_with_the_plans_life_on_record():
-    run(demo.load(NOW))
     # Every year before this one is closed, this one is open.
     closed = {y.year: y.closed_on for y in YearClose.objects().run_sync()}
     assert closed == {2024: dt.date(2025, 1, 15), 2025: dt.date(2026, 1, 15)}
@@ -71,24 +85,6 @@ def test_the_demo_years_follow_today_with_the_plans_life_on_record():
             ["not_started", "in_progress"])).run_sync()
         assert len(carried) == unfinished > 0, code
         assert {t.carried_from.field.plan.id for t in carried} == {last.id}
-
-
-def test_the_demo_loaded_a_year_later_closes_the_year_that_ended():
-    later = dt.datetime(2027, 3, 1, 3, tzinfo=dt.timezone.utc)
-    run(demo.load(later))
-    closed = {y.year: y.closed_on for y in YearClose.objects().run_sync()}
-    assert closed == {2024: dt.date(2025, 1, 15), 2025: dt.date(2026, 1, 15), 2026: dt.date(2027, 1, 15)}
-    years = {p["year"] for p in Plan.select(Plan.year).where(Plan.unit.code == "STP").run_sync()}
-    assert years == {2024, 2026, 2027}
-
-
-def _demo_plans():
-    import random
-
-    for code, name in demo.DEPARTMENTS + demo.COMMUNES:
-        if code != "STP":
-            yield code, name, demo.unit_plan(code, name, random.Random(code))
-        yield code, name, demo.year_plan(code, name, 2026, random.Random(code))
 
 
 def test_every_demo_plan_names_its_unit_once_in_each_task():
@@ -114,3 +110,23 @@ def test_no_unit_has_its_tasks_done_by_sở_tư_pháps_own_offices():
         assert not {t.partners for t in tasks} & set(STP_OFFICES), code
         if code in dict(demo.COMMUNES):  # a commune has no department's offices at all
             assert not [t.lead for t in tasks if "Sở" in t.lead], code
+
+
+def test_the_demo_loaded_a_year_later_closes_the_year_that_ended():
+    """Last in the module: it starts from an empty database."""
+    empty_all_tables()
+    later = dt.datetime(2027, 3, 1, 3, tzinfo=dt.timezone.utc)
+    run(demo.load(later))
+    closed = {y.year: y.closed_on for y in YearClose.objects().run_sync()}
+    assert closed == {2024: dt.date(2025, 1, 15), 2025: dt.date(2026, 1, 15), 2026: dt.date(2027, 1, 15)}
+    years = {p["year"] for p in Plan.select(Plan.year).where(Plan.unit.code == "STP").run_sync()}
+    assert years == {2024, 2026, 2027}
+
+
+def _demo_plans():
+    import random
+
+    for code, name in demo.DEPARTMENTS + demo.COMMUNES:
+        if code != "STP":
+            yield code, name, demo.unit_plan(code, name, random.Random(code))
+        yield code, name, demo.year_plan(code, name, 2026, random.Random(code))
