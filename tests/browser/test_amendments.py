@@ -70,6 +70,9 @@ def test_an_amendment_cancels_a_task_after_a_return_and_the_board_follows(page, 
     page.get_by_role("button", name="+ Điều chỉnh nội dung").click()
     edit = page.locator("fieldset.change").nth(1)
     expect(edit.locator("legend")).to_have_text("2. Điều chỉnh nội dung")
+    # htmx has set up the new row's select (a change made before that would send nothing)
+    page.wait_for_function("() => { const s = document.querySelectorAll('fieldset.change')[1]?.querySelector('select');"
+                           " return !!(s && s['htmx-internal-data'] && s['htmx-internal-data'].initHash); }")
     edit.locator("select").select_option(index=2)  # the row comes back with the task's wording to change
     expect(page.locator("fieldset.change").nth(1).locator("textarea")).not_to_have_value("")
     shots(page, shot, "amendment-form")
