@@ -64,7 +64,7 @@ def check_values(values: dict[str, Any], errors: dict[str, str]) -> dict[str, An
     for name, limit in (("number", 64), ("issuer", 255), ("reason", MAX_TEXT)):
         if len(clean[name]) > limit:
             errors[name] = _("At most %(n)s characters.", n=limit)
-    clean["date"] = _date(values.get("date"))
+    clean["date"] = iso_date(values.get("date"))
     if clean["date"] is None:
         errors["date"] = _("This field is required.")
     return clean
@@ -182,7 +182,7 @@ def _deadline(change: dict[str, Any], plan_year: int, errors: dict[str, str]) ->
     """The new deadline: the date given, or the one its text says; within the plan's year window (the rule the
     task form applies)."""
     due_text = _limited(change, "due_text", errors, 255)
-    due = _date(change.get("due"))
+    due = iso_date(change.get("due"))
     if change.get("due") not in (None, "") and due is None:
         errors["due"] = _("Write the date as dd/mm/yyyy.")
         return {"due_text": due_text}
@@ -210,7 +210,8 @@ def _limited(change: dict[str, Any], name: str, errors: dict[str, str], limit: i
     return value
 
 
-def _date(value: Any) -> dt.date | None:
+def iso_date(value: Any) -> dt.date | None:
+    """A date kept or sent as ISO text (or already a date); None when missing or unreadable."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from amendments.rules import iso_date
 from app.i18n import N_
 
 STATUSES = {"draft": N_("Draft"), "submitted": N_("Waiting for approval"), "approved": N_("Approved"),
@@ -15,15 +15,6 @@ EVENTS = {"created": N_("drafted the amendment"), "edited": N_("changed the draf
           "file": N_("uploaded the signed document")}
 WORDING = {"content": N_("Content"), "lead": N_("Lead unit"), "partners": N_("Cooperating units"),
            "output": N_("Output")}
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 def shown_changes(changes: list[dict[str, Any]], tasks: dict[int, dict[str, Any]],
@@ -37,9 +28,9 @@ def shown_changes(changes: list[dict[str, Any]], tasks: dict[int, dict[str, Any]
         then = dict(change["before"]) if approved else dict(task or {})
         for key in ("due_date", "cancelled_on"):
             if key in then:
-                then[key] = _date(then[key])
+                then[key] = iso_date(then[key])
         values = dict(change["values"] or {})
-        values["due"] = _date(values.get("due"))
+        values["due"] = iso_date(values.get("due"))
         shown.append({**change, "values": values, "then": then,
                       "label": task["label"] if task else change.get("task_number") or "",
                       "content": then.get("content") or change.get("task_content") or ""})

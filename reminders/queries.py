@@ -10,17 +10,11 @@ import holidays
 from piccolo.query import OrderByRaw
 
 from app.i18n import get_locale
-from plans.tables import YearClose
 from reminders.rules import Calendar
 from reminders.tables import CalendarDay, OutboxEmail, ReminderPolicy, SweepRun
 
 PER_PAGE = 100
 HOLIDAY_LANGUAGES = {"vi": "vi", "en": "en_US"}  # what the holidays package calls our locales
-
-
-async def closed_years() -> list[int]:
-    """The plan years the secretariat has closed: their tasks send no reminders (years/)."""
-    return [r["year"] for r in await YearClose.select(YearClose.year)]
 
 
 async def policy_row() -> dict[str, Any] | None:

@@ -16,8 +16,8 @@ from app.db import write_transaction
 from app.tables import User
 from reminders.rules import (OPEN, Calendar, Policy, calendar_years, days_to_sweep, due_reminders, horizon,
                              parse_days)
-from reminders.queries import closed_years
 from reminders.tables import CalendarDay, Reminder, ReminderPolicy, SweepRun
+from tasks.queries import closed_years
 from tasks.tables import Task
 
 CHUNK = 1000

@@ -25,11 +25,16 @@ async def task_row(task_id: int, today: dt.date) -> dict[str, Any] | None:
     return row
 
 
+async def closed_years() -> list[int]:
+    """The plan years the secretariat has closed (years/): their tasks are final, not work to do or to remind."""
+    return [r["year"] for r in await YearClose.select(YearClose.year)]
+
+
 async def open_tasks_of_unit(unit_id: int, today: dt.date) -> list[dict[str, Any]]:
     """The unit's unfinished tasks: overdue first (oldest deadline first), then by deadline. A closed year's are
     final, not work to do: left out."""
     where = (Task.field.plan.unit == unit_id) & Task.status.is_in([Status.NOT_STARTED.value, Status.IN_PROGRESS.value])
-    if closed := [r["year"] for r in await YearClose.select(YearClose.year)]:
+    if closed := await closed_years():
         where &= Task.field.plan.year.not_in(closed)
     rows = await Task.select(Task.all_columns(), *ROW_COLUMNS).where(where)
     for row in rows:

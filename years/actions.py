@@ -14,6 +14,7 @@ from app.db import hold, lock_row, write_transaction
 from app.i18n import _
 from app.tables import User
 from plans.actions import add_field, add_task
+from plans.cutoffs import year_close
 from plans.tables import Field, Plan, YearClose
 from tasks.actions import YearClosed
 from tasks.tables import Task
@@ -104,7 +105,7 @@ async def carry_into_draft(source: Plan, target: Plan, picks: list[Pick], actor:
         tasks = await _locked_sources(source.id, picks)
         if (await Plan.select(Plan.status).where(Plan.id == target.id).first())["status"] != "draft":
             raise YearError({"plan": _("The plan has been issued meanwhile: carry the tasks by an amendment.")})
-        if await YearClose.exists().where(YearClose.year == target.year):
+        if await year_close(target.year):
             raise YearError({"plan": str(YearClosed(target.year))})
         made = []
         for pick in picks:

@@ -11,7 +11,8 @@ from app.i18n import _
 from app.tables import User
 from plans.actions import PlanExists, existing_plan
 from plans.rules import next_task_number
-from plans.tables import Field, Plan, YearClose
+from plans.cutoffs import year_close
+from plans.tables import Field, Plan
 from tasks.actions import YearClosed, created_event
 from tasks.tables import Task, TaskEvent
 from years import queries
@@ -50,7 +51,7 @@ async def plan_from_last_year(source: Plan, title: str, choices: dict[int, str],
     try:
         async with write_transaction():
             await hold(f"plan:{source.unit}:{year}")
-            if await YearClose.exists().where(YearClose.year == year):
+            if await year_close(year):
                 raise YearError({"year": str(YearClosed(year))})
             tasks = await queries.plan_tasks(source.id)  # read under the hold: a carry meanwhile is seen
             if errors := choice_errors(tasks, choices):
